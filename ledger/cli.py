@@ -1,0 +1,166 @@
+"""The `savings` command's ledger commands. Each command calls one library function.
+
+Only this module (and `reports.cli`) turns a LedgerError into a message and an exit code.
+Commands that print figures take `--json` for the DESIGN.md shapes; without it they print
+aligned tables for people.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ledger import db
+from ledger.engine import summary as summ
+from ledger.errors import LedgerError
+from ledger.policy import DEFAULT, load_toml
+from ledger.register import load, template
+
+app = typer.Typer(help="savings-ledger: what counts as CIP, to the penny, and why the rest does not.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  context_settings={"help_option_names": ["-h", "--help"]})
+
+DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default $SAVINGS_DB or sqlite:///savings.db).")]
+TrustOption = Annotated[str, typer.Option("--trust", help="The trust's ODS org code, e.g. RX1.")]
+FyOption = Annotated[str, typer.Option("--fy", help="Financial year, e.g. 2025/26.")]
+AsAtOption = Annotated[str | None, typer.Option("--as-at", help="Figures as known at this date (YYYY-MM-DD).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (money as text, e.g. \"6000.00\").")]
+PolicyOption = Annotated[Path | None, typer.Option("--policy", help="A TOML file of policy overrides.")]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print `message` on stderr and return the Exit to raise."""
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+def parse_as_at(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"--as-at: not a date like 2026-03-31 ({text!r})", 2) from None
+
+
+def open_trust(db_url: str | None, trust: str, as_at: str | None, policy: Path | None, fy: str | None = None):
+    """Load a trust for a command; errors become messages."""
+    try:
+        base = load_toml(policy) if policy else DEFAULT
+        when = parse_as_at(as_at)
+        if when is None and fy is not None:
+            when = summ.default_as_at(fy, date.today())
+        return summ.load_trust(db.open_ledger(db_url), trust, when, base)
+    except LedgerError as exc:
+        raise fail(str(exc)) from None
+
+
+def check_fy(fy: str) -> str:
+    from ledger import calendar
+
+    try:
+        return calendar.fy_label(calendar.parse_fy(fy))
+    except ValueError as exc:
+        raise fail(f"--fy: {exc}", 2) from None
+
+
+def emit_json(data: object) -> None:
+    json.dump(data, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+@app.command("init")
+def init_cmd(db_url: DbOption = None) -> None:
+    """Create the ledger database, or bring its schema up to date (Alembic migrations).
+
+    Example: savings init --db sqlite:///savings.db
+    """
+    db.open_ledger(db_url)
+    typer.echo(f"ledger ready: {db.database_url(db_url)}")
+
+
+@app.command("template")
+def template_cmd(file: Annotated[Path, typer.Argument(help="Where to write the empty register (.xlsx).")]) -> None:
+    """Write an empty register: every sheet, header rows, drop-downs for coded columns, a README sheet.
+
+    Example: savings template register.xlsx
+    """
+    template.write_template(file)
+    typer.echo(f"wrote {file}")
+
+
+@app.command("import")
+def import_cmd(register: Annotated[Path, typer.Argument(help="A register .xlsx or a folder of CSV files.")],
+               db_url: DbOption = None) -> None:
+    """Import a trust's register, all or nothing. Every problem is listed as file:sheet:row:column.
+
+    Example: savings import register.xlsx
+    """
+    try:
+        result = load.import_register(db.open_ledger(db_url), register)
+    except LedgerError as exc:
+        raise fail(str(exc)) from None
+    if not result.changed:
+        typer.echo(f"{result.trust}: register already imported; nothing changed")
+        return
+    counts = ", ".join(f"{n} {sheet}" for sheet, n in result.rows.items())
+    typer.echo(f"{result.trust}: imported {counts}")
+
+
+@app.command("check")
+def check_cmd(trust: TrustOption, db_url: DbOption = None, as_json: JsonOption = False,
+              strict: Annotated[bool, typer.Option("--strict", help="Also print info findings.")] = False,
+              as_at: AsAtOption = None, policy: PolicyOption = None) -> None:
+    """Run every counting rule; print errors and warnings with rule id and line id; exit 1 on errors.
+
+    Example: savings check --trust RX1
+    """
+    ty = open_trust(db_url, trust, as_at, policy)
+    shown = [f for f in ty.findings if strict or f.severity != "info"]
+    if as_json:
+        emit_json([{"rule_id": f.rule_id, "severity": f.severity, "line_id": f.line_id, "message": f.message}
+                   for f in shown])
+    else:
+        for f in shown:
+            typer.echo(f.format())
+    if any(f.severity == "error" for f in ty.findings):
+        raise typer.Exit(1)
+
+
+@app.command("summary")
+def summary_cmd(trust: TrustOption, fy: FyOption, db_url: DbOption = None, as_at: AsAtOption = None,
+                as_json: JsonOption = False, policy: PolicyOption = None) -> None:
+    """CIP plan, delivered, at risk, forecast; cost avoidance beside it; towers; exceptions.
+
+    Example: savings summary --trust RX1 --fy 2025/26 --json
+    """
+    fy = check_fy(fy)
+    data = summ.summary(open_trust(db_url, trust, as_at, policy, fy), fy)
+    if as_json:
+        emit_json(data)
+        return
+    from ledger.textout import print_summary
+
+    print_summary(data)
+
+
+@app.command("lines")
+def lines_cmd(trust: TrustOption, db_url: DbOption = None, as_at: AsAtOption = None, as_json: JsonOption = False,
+              fy: Annotated[str | None, typer.Option("--fy", help="Year for the table view.")] = None,
+              policy: PolicyOption = None) -> None:
+    """Every saving line: grade, cash-releasing, recurrent, FYE and per-year figures with rule ids.
+
+    Example: savings lines --trust RX1 --json
+    """
+    ty = open_trust(db_url, trust, as_at, policy)
+    data = summ.lines(ty)
+    if as_json:
+        emit_json(data)
+        return
+    from ledger.textout import print_lines
+
+    print_lines(data, check_fy(fy) if fy else None)

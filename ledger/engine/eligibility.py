@@ -1,0 +1,89 @@
+"""Per-line facts the counting rules need: cash-releasing, one-off, sign-offs, QIA, duplicates.
+
+Each column is derived, never taken from the register as declared: a register cannot say a line
+is validated, only record the sign-offs that make it so (R-ELG-1, R-GOV-3).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ledger.policy import Policy
+
+CASH_TYPES = {"PRICE_REDUCTION", "PRODUCT_SWITCH", "DEMAND_MANAGEMENT", "SPEC_CHANGE", "AGGREGATION",
+              "NEW_COMMERCIAL_ARRANGEMENT", "REBATE", "RETROSPECTIVE_DISCOUNT", "PAYMENT_TERMS"}
+ONE_OFF_TYPES = {"REBATE", "RETROSPECTIVE_DISCOUNT", "PAYMENT_TERMS"}
+CASH_PATH_TYPES = {"WASTE", "EXPIRY", "OUTCOME"}
+AVOIDANCE_TYPES = {"COST_AVOIDANCE_PRICE_INCREASE", "COST_AVOIDANCE_TENDER"}
+SEPARATE_TYPES = {"CAPITAL", "INCOME", "NON_EFFICIENCY"}
+
+
+def cash_releasing(lines: pd.DataFrame, has_budget: pd.Series, policy: Policy) -> pd.Series:
+    """D2/section 3: cash-releasing by benefit type, or through an evidenced budget path.
+
+    R-INF-2: an avoided inflation uplift is cash only once the uplift is removed from budget.
+    R-ELG-3: waste, expiry and outcome claims are cash only with a budget removed for them.
+    R-BAS-3: with no prior spend (baseline price 0) nothing is cash-releasing.
+    """
+    kind = lines["benefit_type"]
+    by_type = kind.isin(CASH_TYPES)
+    inflation = (kind == "COST_AVOIDANCE_PRICE_INCREASE") & has_budget & (
+        policy.inflation_avoidance_treatment == "cash_if_budget_uplift_removed")
+    cash_path = kind.isin(CASH_PATH_TYPES) & has_budget
+    return (by_type | inflation | cash_path) & (lines["baseline_micro"] > 0)
+
+
+def signoff_status(lines: pd.DataFrame, signoffs: pd.DataFrame, policy: Policy) -> pd.DataFrame:
+    """R-ELG-1 and R-GOV-3: validated iff every required role's latest decision is an approval,
+    by different people, none of them the line's creator.
+
+    Returns columns `validated`, `self_signed` (a creator approved their own line) and
+    `same_person` (one person approved for two required roles), indexed by line_id.
+    """
+    out = pd.DataFrame(index=lines["line_id"])
+    required = list(policy.signoff_roles_required)
+    so = signoffs[signoffs["role"].isin(required)].copy()
+    so["order"] = np.arange(len(so))
+    latest = so.sort_values(["date", "order"]).groupby(["line_id", "role"], as_index=False).last()
+    approved = latest[latest["decision"] == "approve"]
+    creators = lines.set_index("line_id")["created_by"].str.strip().str.lower()
+    approved = approved.assign(person_key=approved["person"].str.strip().str.lower())
+    approved = approved.assign(is_creator=approved["person_key"].to_numpy()
+                               == creators.reindex(approved["line_id"]).to_numpy())
+    roles_ok = approved.groupby("line_id")["role"].nunique() == len(required)
+    distinct = approved.groupby("line_id")["person_key"].nunique() == approved.groupby("line_id")["role"].nunique()
+    self_signed = approved.groupby("line_id")["is_creator"].any()
+    out["self_signed"] = self_signed.reindex(out.index, fill_value=False).astype(bool)
+    out["same_person"] = (~distinct).reindex(out.index, fill_value=False).astype(bool)
+    ok = roles_ok.reindex(out.index, fill_value=False).astype(bool)
+    out["validated"] = ok & ~out["self_signed"] & ~out["same_person"]
+    out["rejected"] = latest[latest["decision"] == "reject"].groupby("line_id").size().reindex(
+        out.index, fill_value=0) > 0
+    return out
+
+
+def qia_status(lines: pd.DataFrame, schemes: pd.DataFrame, policy: Policy) -> pd.DataFrame:
+    """R-GOV-2: clinical changes (policy `qia_required_for`, or a scheme flagged) need a QIA ref."""
+    sch = schemes.set_index("scheme_id")
+    flagged = sch["qia_required"].reindex(lines["scheme_id"]).fillna(False).astype(bool).to_numpy()
+    ref = sch["qia_ref"].reindex(lines["scheme_id"]).fillna("").astype(str).str.strip().to_numpy()
+    needed = lines["benefit_type"].isin(policy.qia_required_for).to_numpy() | flagged
+    return pd.DataFrame({"qia_needed": needed, "qia_ok": ~needed | (ref != "")}, index=lines["line_id"])
+
+
+def duplicates(lines: pd.DataFrame, start: pd.Series, end: pd.Series) -> pd.Series:
+    """R-DUP-1: a (product, cost centre) can be on one active line per period.
+
+    Where two lines on the same product and cost centre have overlapping windows, the later one
+    (by go-live, then id) is the duplicate; the Series maps it to the line it repeats.
+    """
+    frame = pd.DataFrame({"line_id": lines["line_id"].to_numpy(), "product_code": lines["product_code"].to_numpy(),
+                          "cost_centre": lines["cost_centre"].to_numpy(), "start": start.to_numpy(),
+                          "end": end.to_numpy()})
+    frame = frame[frame["product_code"].fillna("").str.strip() != ""]
+    pairs = frame.merge(frame, on=["product_code", "cost_centre"], suffixes=("", "_other"))
+    earlier = (pairs["start_other"] < pairs["start"]) | (
+        (pairs["start_other"] == pairs["start"]) & (pairs["line_id_other"] < pairs["line_id"]))
+    overlap = (pairs["start_other"] < pairs["end"]) & (pairs["start"] < pairs["end_other"])
+    dup = pairs[earlier & overlap].sort_values("start_other").groupby("line_id")["line_id_other"].first()
+    return dup.reindex(lines["line_id"]).rename("duplicate_of")

@@ -1,0 +1,203 @@
+"""Per-line, per-year figures: plan, delivered, leakage, CIP, at risk, cost avoidance, forecast.
+
+DESIGN.md "Figures, defined" in code. Amounts are int64 pence, each line-month rounded once.
+Units inside: prices in micro-pounds x volumes in thousandths = 1e-9 pounds ("units").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ledger.engine import eligibility as elig
+from ledger.engine import phasing
+from ledger.frames import Frames
+from ledger.money import div_round, exact_product
+from ledger.policy import Policy
+
+DEFAULT_WINDOW = "12_months_from_go_live"
+
+
+@dataclass(frozen=True)
+class Figures:
+    """`lines`: one row per saving line (facts, FYE, grade). `years`: one row per line and FY."""
+
+    lines: pd.DataFrame
+    years: pd.DataFrame
+    policy: Policy
+
+
+def _annual_units(lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """F1/F3: the annual saving in units, the part that is only cost avoidance (E3), and Q_cf cash.
+
+    Without `baseline_volume` the saving is `(P0 - P1) x Q`. With it, the spend change is
+    `P0 x Q_cf - P1 x Q1`; when activity grew and the budget was not growth-funded, only
+    `Q0` can be removed from budget and `P0 x (Q_cf - Q0)` is cost avoidance.
+    """
+    p0 = lines["baseline_micro"].to_numpy(np.int64)
+    p1 = lines["new_micro"].to_numpy(np.int64)
+    q1 = lines["annual_volume_milli"].to_numpy(np.int64)
+    q0 = lines["baseline_volume_milli"].fillna(0).to_numpy(np.int64)
+    ppm = lines["activity_factor_ppm"].fillna(1_000_000).to_numpy(np.int64)
+    growth = lines["growth_funded"].fillna(True).astype(bool).to_numpy()
+    has_q0 = lines["baseline_volume_milli"].notna().to_numpy()
+    q_cf = div_round(exact_product(q0, ppm), 1_000_000)
+    q_cash = np.where(growth, q_cf, np.minimum(q_cf, q0))
+    price_only = exact_product(p0 - p1, q1)
+    with_volume = exact_product(p0, q_cash) - exact_product(p1, q1)
+    annual = np.where(has_q0, with_volume, price_only)
+    avoided = np.where(has_q0, exact_product(p0, q_cf - q_cash), 0)
+    return np.asarray(annual, dtype=np.int64), np.asarray(avoided, dtype=np.int64), np.where(has_q0, q_cash, 0)
+
+
+def line_facts(frames: Frames, policy: Policy) -> pd.DataFrame:
+    """Everything known about a line before counting any month."""
+    lines = frames.lines.reset_index(drop=True)
+    contracts = frames.contracts.set_index("contract_id")
+    schemes = frames.schemes.set_index("scheme_id")
+    has_budget = lines["line_id"].isin(frames.budgets["line_id"])
+    recurrent_budget = lines["line_id"].isin(frames.budgets.loc[frames.budgets["recurrent"].astype(bool), "line_id"])
+    go_live = phasing.as_days(lines["go_live"])
+    contract_end = phasing.as_days(contracts["end_date"].reindex(lines["contract_id"]))
+    line_end = phasing.as_days(lines["end_date"])
+    cut = np.fmin(contract_end, line_end) + phasing.DAY
+    one_off = lines["benefit_type"].isin(elig.ONE_OFF_TYPES).to_numpy()
+    cip_rule = DEFAULT_WINDOW if policy.recurrent_claim_window == "contract_term" else policy.recurrent_claim_window
+    full = phasing.windows(go_live, cut, one_off, line_end, DEFAULT_WINDOW)
+    annual, avoided, q_cash = _annual_units(lines)
+    facts = pd.DataFrame({
+        "line_id": lines["line_id"], "scheme_id": lines["scheme_id"], "contract_id": lines["contract_id"],
+        "product_code": lines["product_code"], "cost_centre": lines["cost_centre"],
+        "subjective": lines["subjective"], "benefit_type": lines["benefit_type"],
+        "attribution": lines["attribution"].replace("", "local"), "tower_enabled": lines["tower_enabled"],
+        "created_by": lines["created_by"], "go_live": lines["go_live"],
+        "baseline_micro": lines["baseline_micro"], "new_micro": lines["new_micro"],
+        "annual_volume_milli": lines["annual_volume_milli"], "q_cash_milli": q_cash,
+        "one_off_costs": lines["one_off_costs_pence"].astype(np.int64),
+        "annual_units": annual, "avoided_units": avoided, "one_off": one_off,
+        "start": go_live, "cip_end": phasing.windows(go_live, cut, one_off, line_end, cip_rule),
+        "plan_end": phasing.windows(go_live, cut, one_off, line_end, policy.recurrent_claim_window),
+        "term_end": phasing.windows(go_live, cut, one_off, line_end, "contract_term"),
+        "has_budget": has_budget.to_numpy(),
+        "route": contracts["route"].reindex(lines["contract_id"]).fillna("").to_numpy(),
+        "tower_code": contracts["tower_code"].reindex(lines["contract_id"]).fillna("").to_numpy(),
+        "category": schemes["category"].reindex(lines["scheme_id"]).fillna("").to_numpy(),
+        "maturity": schemes["maturity"].reindex(lines["scheme_id"]).fillna("").to_numpy(),
+        "division": schemes["division"].reindex(lines["scheme_id"]).fillna("").to_numpy(),
+    })
+    facts["cash_releasing"] = elig.cash_releasing(lines, has_budget, policy).to_numpy()
+    # R-TIM-1: recurrent only if it can persist 12 months and its budget reduction (if any) is recurrent.
+    persists = full >= phasing.add_months(go_live, 12)
+    facts["recurrent"] = ~one_off & persists & (~has_budget.to_numpy() | recurrent_budget.to_numpy())
+    facts["fye"] = np.where(facts["recurrent"], div_round(annual, phasing.UNITS_PER_PENNY), 0)
+    facts = facts.join(elig.signoff_status(lines, frames.signoffs, policy), on="line_id")
+    facts = facts.join(elig.qia_status(lines, frames.schemes, policy), on="line_id")
+    facts["duplicate_of"] = elig.duplicates(lines, pd.Series(go_live), pd.Series(full)).to_numpy()
+    facts["tower"] = (facts["attribution"] == "tower").to_numpy()
+    facts["eligible"] = (facts["cash_releasing"] & facts["validated"] & facts["qia_ok"]
+                         & facts["duplicate_of"].isna())
+    return facts
+
+
+def _months(facts: pd.DataFrame, end_column: str) -> pd.DataFrame:
+    day = "datetime64[D]"
+    return phasing.line_months(facts["line_id"].to_numpy(), facts["start"].to_numpy().astype(day),
+                               facts[end_column].to_numpy().astype(day))
+
+
+def _actuals_by_month(frames: Frames, facts: pd.DataFrame) -> pd.DataFrame:
+    """Σ per line-month of (P0 - paid) x Q, paid x Q, Q and leakage (paid - P1) x Q where paid > P1."""
+    act = frames.actuals
+    if act.empty:
+        return pd.DataFrame(columns=["line_id", "month", "saved", "volume", "leak"])
+    prices = facts.set_index("line_id")[["baseline_micro", "new_micro"]].reindex(act["line_id"])
+    paid = act["price_micro"].to_numpy(np.int64)
+    vol = act["volume_milli"].to_numpy(np.int64)
+    p0 = prices["baseline_micro"].to_numpy(np.int64)
+    p1 = prices["new_micro"].to_numpy(np.int64)
+    rows = pd.DataFrame({"line_id": act["line_id"].to_numpy(), "month": act["month"].to_numpy(),
+                         "saved": exact_product(p0 - paid, vol), "volume": vol,
+                         "leak": exact_product(np.maximum(paid - p1, 0), vol)})
+    return rows.groupby(["line_id", "month"], as_index=False).sum()
+
+
+def _delivered(months: pd.DataFrame, actual: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
+    """R-ACT-1 / R-LEA-1 per line-month with actuals, prorated like the plan.
+
+    Delivered = price effect at actual volume + (for E3 lines) volume effect at baseline price:
+    `((12 x saved + P0 x (Q_cf - 12 x Q)) x days) / (12 x days in month)`.
+    """
+    m = months.merge(actual, on=["line_id", "month"], how="left")
+    has = m["volume"].notna().to_numpy()
+    saved = m["saved"].fillna(0).to_numpy(np.int64)
+    volume = m["volume"].fillna(0).to_numpy(np.int64)
+    leak = m["leak"].fillna(0).to_numpy(np.int64)
+    pos = m["pos"].to_numpy()
+    q_cash = facts["q_cash_milli"].to_numpy(np.int64)[pos]
+    p0 = facts["baseline_micro"].to_numpy(np.int64)[pos]
+    one_off = facts["one_off"].to_numpy()[pos]
+    days = np.where(one_off, 1, m["days"].to_numpy())
+    dim = np.where(one_off, 1, m["dim"].to_numpy())
+    volume_effect = np.where(q_cash > 0, exact_product(p0, q_cash - 12 * volume), 0)
+    numer = exact_product(12 * saved + volume_effect, days)
+    den = 12 * dim * phasing.UNITS_PER_PENNY
+    m["delivered"] = np.where(has, div_round(numer, den), 0)
+    m["leakage"] = np.where(has, div_round(exact_product(12 * leak, days), den), 0)
+    m["has_actuals"] = has
+    return m
+
+
+def compute(frames: Frames, policy: Policy) -> Figures:
+    """All figures for one trust under `policy` (pure: no database, no files)."""
+    facts = line_facts(frames, policy)
+    go_month = phasing.as_days(facts["go_live"]).astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    one_off = facts["one_off"].to_numpy()
+    annual = facts["annual_units"].to_numpy(np.int64)
+    avoided = facts["avoided_units"].to_numpy(np.int64)
+
+    cip_m = _delivered(_months(facts, "cip_end"), _actuals_by_month(frames, facts), facts)
+    cip_m["cip_plan"] = phasing.plan_pence(cip_m, annual, one_off, go_month)
+    cip_m["avoided"] = phasing.plan_pence(cip_m, avoided, one_off, go_month)
+    cip_m["forecast"] = np.where(cip_m["has_actuals"], cip_m["delivered"], cip_m["cip_plan"])
+    plan_m = _months(facts, "plan_end")
+    plan_m["plan"] = phasing.plan_pence(plan_m, annual, one_off, go_month)
+    term_m = _months(facts, "term_end")
+    term_m["claimed"] = phasing.plan_pence(term_m, annual, one_off, go_month)
+
+    keys = ["line_id", "fy_year"]
+    years = (cip_m.groupby(keys)[["cip_plan", "delivered", "leakage", "forecast", "avoided"]].sum()
+             .join(plan_m.groupby(keys)["plan"].sum(), how="outer")
+             .join(term_m.groupby(keys)["claimed"].sum(), how="outer")
+             .join(cip_m.groupby(keys)["has_actuals"].any(), how="left")
+             .fillna(0).astype(np.int64).reset_index())
+    impl = pd.DataFrame({"line_id": facts["line_id"], "fy_year": (go_month - 3) // 12,
+                         "impl_costs": facts["one_off_costs"].to_numpy(np.int64)})
+    years = years.merge(impl, on=keys, how="outer").fillna(0)
+    years[years.columns.drop("line_id")] = years[years.columns.drop("line_id")].astype(np.int64)
+    years["fy"] = phasing.fy_label_of(years["fy_year"])
+    years["removed"] = phasing.budget_removed(years, frames.budgets).to_numpy()
+    f = facts.set_index("line_id").reindex(years["line_id"])
+    eligible = f["eligible"].to_numpy()
+    cash = f["cash_releasing"].to_numpy()
+    tower = f["tower"].to_numpy()
+    net = years["delivered"].to_numpy() - years["impl_costs"].to_numpy()
+    counted = np.where(eligible, np.minimum(net, years["removed"].to_numpy()), 0)
+    years["net"] = np.where(cash, net, 0)
+    years["cip"] = np.where(tower, 0, counted)
+    years["tower_recognised"] = np.where(tower, counted, 0)
+    years["at_risk"] = np.where(cash & ~tower, np.maximum(net - counted, 0), 0)
+    years["cost_avoidance"] = np.where(cash, years["avoided"], np.where(
+        f["benefit_type"].isin(elig.SEPARATE_TYPES | elig.CASH_PATH_TYPES).to_numpy(), 0, years["plan"]))
+    years["capital"] = np.where(f["benefit_type"].to_numpy() == "CAPITAL", years["plan"], 0)
+    facts = _grade(facts, years)
+    return Figures(lines=facts, years=years, policy=policy)
+
+
+def _grade(facts: pd.DataFrame, years: pd.DataFrame) -> pd.DataFrame:
+    """R-ELG-7: A counted in full, B cash-releasing not (yet) in full, C quantified non-cash, D no amount."""
+    by_line = years.groupby("line_id")[["at_risk", "plan", "claimed", "delivered"]].sum().reindex(facts["line_id"])
+    has_amount = (by_line[["plan", "claimed"]].abs().sum(axis=1) > 0).to_numpy() | (facts["annual_units"] != 0)
+    in_full = (facts["eligible"] & facts["has_budget"]).to_numpy() & (by_line["at_risk"].to_numpy() == 0)
+    grade = np.where(~has_amount, "D", np.where(~facts["cash_releasing"], "C", np.where(in_full, "A", "B")))
+    return facts.assign(grade=grade)

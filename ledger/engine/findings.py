@@ -1,0 +1,146 @@
+"""Findings: what the counting rules say about each line, as values, never raised.
+
+A rule is a pure function `(figures) -> list[Finding]` named `check_<what>`; `RULES` lists them
+and `run_rules` runs every one, turning a crash inside a rule into a finding that names it.
+Severity `error` fails `savings check`; `warning` is an exception to look at; `info` only
+explains why an amount is not CIP (it appears in a line's `findings` but not in the counts).
+"""
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ledger.engine import eligibility as elig
+from ledger.engine.figures import Figures
+from ledger.money import from_pence
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a rule found. `line_id` is empty for trust-level findings."""
+
+    rule_id: str
+    severity: str  # error, warning, info
+    line_id: str
+    message: str
+
+    def format(self) -> str:
+        """The one printed form, used by the CLI, the workbook and the pack."""
+        where = f"line {self.line_id}" if self.line_id else "trust"
+        return f"{self.severity}: {self.rule_id}: {where}: {self.message}"
+
+
+def _each(frame: pd.DataFrame, mask: pd.Series | np.ndarray, rule: str, severity: str,
+          message: Callable[[pd.Series], str]) -> list[Finding]:
+    return [Finding(rule, severity, row.line_id, message(row)) for row in frame[np.asarray(mask)].itertuples()]
+
+
+def check_segregation(fig: Figures) -> list[Finding]:
+    """R-GOV-3: the creator cannot sign off their own line; budget holder and finance differ."""
+    f = fig.lines
+    return (_each(f, f["self_signed"], "R-GOV-3", "error",
+                  lambda r: f"signed off by its own creator ({r.created_by}); the sign-off does not count")
+            + _each(f, f["same_person"], "R-GOV-3", "error",
+                    lambda r: "one person signed off for two roles; budget holder and finance must be two people"))
+
+
+def check_signed_off(fig: Figures) -> list[Finding]:
+    """R-ELG-1: a cash-releasing line counts only once budget holder and finance have approved it."""
+    f = fig.lines
+    mask = f["cash_releasing"] & ~f["validated"] & ~f["self_signed"] & ~f["same_person"]
+    roles = " and ".join(fig.policy.signoff_roles_required)
+    return _each(f, mask & ~f["rejected"], "R-ELG-1", "warning",
+                 lambda r: f"not validated: needs approval by {roles}; nothing counts as CIP until then") + \
+        _each(f, mask & f["rejected"], "R-GOV-1", "warning",
+              lambda r: "a required sign-off was rejected; the line does not count")
+
+
+def check_qia(fig: Figures) -> list[Finding]:
+    """R-GOV-2: clinical product, spec and demand changes need an approved QIA before they count."""
+    f = fig.lines
+    return _each(f, f["cash_releasing"] & ~f["qia_ok"], "R-GOV-2", "warning",
+                 lambda r: f"{r.benefit_type} needs a quality impact assessment (no qia_ref on scheme {r.scheme_id})")
+
+
+def check_budget_removal(fig: Figures) -> list[Finding]:
+    """R-ELG-1a: counted CIP needs the same amount removed from budget, in the same year."""
+    f = fig.lines
+    out = _each(f, f["eligible"] & ~f["has_budget"] & ~f["tower"], "R-ELG-1a", "warning",
+                lambda r: "no budget adjustment removes this saving from a budget; it is at risk, not CIP")
+    y = fig.years
+    covered = y["line_id"].isin(f.loc[f["has_budget"] & f["eligible"] & ~f["tower"], "line_id"])
+    short = y[covered & (y["at_risk"] > 0)]
+    out += [Finding("R-ELG-1a", "warning", r.line_id,
+                    f"budget removed in {r.fy} (£{from_pence(r.removed):,}) is £{from_pence(r.at_risk):,} short "
+                    f"of the £{from_pence(r.net):,} delivered; the shortfall is at risk")
+            for r in short.itertuples()]
+    return out
+
+
+def check_duplicates(fig: Figures) -> list[Finding]:
+    """R-DUP-1: one active line per product, cost centre and month."""
+    f = fig.lines
+    return _each(f, f["duplicate_of"].notna(), "R-DUP-1", "error",
+                 lambda r: f"product {r.product_code} at cost centre {r.cost_centre} is already claimed by line "
+                           f"{r.duplicate_of} for overlapping months; counted once, on {r.duplicate_of}")
+
+
+def check_leakage(fig: Figures) -> list[Finding]:
+    """R-LEA-1: buying above the contracted price leaks part of the saving."""
+    y = fig.years[fig.years["leakage"] > 0]
+    return [Finding("R-LEA-1", "warning", r.line_id,
+                    f"£{from_pence(r.leakage):,} leakage in {r.fy}: invoices above the contract price")
+            for r in y.itertuples()]
+
+
+def check_not_cash(fig: Figures) -> list[Finding]:
+    """R-ELG-2, R-ELG-3, R-ELG-5, R-INF-1, D1, R-BAS-3: amounts that are reported but are never CIP."""
+    f = fig.lines
+    kind = f["benefit_type"]
+    non_cash = ~f["cash_releasing"]
+    return (
+        _each(f, kind == "CAPITAL", "R-ELG-5", "info", lambda r: "capital: never revenue CIP")
+        + _each(f, kind == "INCOME", "D2", "info", lambda r: "income: reported as income CIP, not a procurement saving")
+        + _each(f, kind == "NON_EFFICIENCY", "D1", "info", lambda r: "non-efficiency (a cut): kept out of efficiency")
+        + _each(f, non_cash & kind.isin(elig.CASH_PATH_TYPES), "R-ELG-3", "info",
+                lambda r: "non-financial benefit: no budget removed for it, so no cash path")
+        + _each(f, non_cash & kind.isin(elig.AVOIDANCE_TYPES), "R-INF-1", "info",
+                lambda r: "cost avoidance: not cash-releasing")
+        + _each(f, non_cash & kind.isin(elig.CASH_TYPES) & (f["baseline_micro"] == 0), "R-BAS-3", "warning",
+                lambda r: "no prior spend (baseline price 0): a new requirement is cost avoidance, not a saving")
+    )
+
+
+def check_recurrence(fig: Figures) -> list[Finding]:
+    """R-TIM-1: a saving that cannot run 12 months is non-recurrent (FYE 0)."""
+    f = fig.lines
+    return _each(f, f["cash_releasing"] & ~f["recurrent"] & ~f["one_off"], "R-TIM-1", "info",
+                 lambda r: "non-recurrent: it cannot persist 12 months or its budget reduction is one-off")
+
+
+def check_tower(fig: Figures) -> list[Finding]:
+    """R-DUP-4: a tower-attributed saving is counted in the tower reconciliation, never in local CIP."""
+    f = fig.lines
+    return _each(f, f["tower"], "R-DUP-4", "info", lambda r: "attributed to the NHS Supply Chain tower")
+
+
+RULES: tuple[Callable[[Figures], list[Finding]], ...] = (
+    check_segregation, check_signed_off, check_qia, check_budget_removal, check_duplicates, check_leakage,
+    check_not_cash, check_recurrence, check_tower,
+)
+
+
+def run_rules(fig: Figures, extra: tuple[Callable[[Figures], list[Finding]], ...] = ()) -> list[Finding]:
+    """Every rule's findings; a rule that crashes becomes an error finding naming it."""
+    findings: list[Finding] = []
+    for rule in (*RULES, *extra):
+        try:
+            findings.extend(rule(fig))
+        except Exception:  # a bug in one rule must not hide the others
+            findings.append(Finding("internal", "error", "", f"{rule.__name__} failed: "
+                                    f"{traceback.format_exc(limit=2).splitlines()[-1]}"))
+    return findings

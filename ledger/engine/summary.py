@@ -1,0 +1,164 @@
+"""A trust's year in figures: the `summary` and `lines` JSON of DESIGN.md, built from figures.
+
+`TrustYear` is the thin shell: frames, policy, figures and findings for one trust and as-at
+date. Every output (CLI, pack, workbook) reads its numbers from here, so they agree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from ledger import calendar
+from ledger.engine import eligibility as elig
+from ledger.engine.figures import Figures, compute
+from ledger.engine.findings import Finding, run_rules
+from ledger.frames import Frames, load_frames, trust_policy
+from ledger.money import money_text
+from ledger.policy import DEFAULT, Policy
+from ledger.towers import TowerRecon, ratio, reconcile
+
+
+@dataclass(frozen=True)
+class TrustYear:
+    """Everything the outputs need for one trust, as known at `as_at`."""
+
+    frames: Frames
+    figures: Figures
+    as_at: date | None
+
+    @property
+    def trust(self) -> str:
+        return self.frames.trust["org_code"]
+
+    @property
+    def policy(self) -> Policy:
+        return self.figures.policy
+
+    @cached_property
+    def findings(self) -> list[Finding]:
+        return run_rules(self.figures)
+
+    def recon(self, fy: str) -> TowerRecon:
+        return reconcile(self.frames, self.figures, fy)
+
+
+def load_trust(engine: Engine, trust: str, as_at: date | None = None, base: Policy = DEFAULT) -> TrustYear:
+    """Load and compute a trust (the one place the CLI and reports get figures from)."""
+    frames = load_frames(engine, trust, as_at)
+    return TrustYear(frames, compute(frames, trust_policy(frames, base)), as_at)
+
+
+def default_as_at(fy: str, today: date) -> date:
+    """The end of `fy`, or today while the year is still running."""
+    return min(calendar.fy_bounds(fy)[1], today)
+
+
+def _year(fig: Figures, fy: str) -> pd.DataFrame:
+    y = fig.years[fig.years["fy"] == fy]
+    return y.join(fig.lines.set_index("line_id"), on="line_id", rsuffix="_line")
+
+
+def risk_adjusted(y: pd.DataFrame, policy: Policy) -> int:
+    """E7: Σ forecast x weight(maturity), validated lines at weight 1; rounded per line."""
+    weights = {m: policy.weight(m) for m in pd.unique(y["maturity"])}
+    total = 0
+    for forecast, maturity, grade in zip(y["forecast"], y["maturity"], y["grade"], strict=True):
+        w = policy.weight("validated") if grade == "A" else weights.get(maturity, Decimal(0))
+        total += int((Decimal(int(forecast)) * w).quantize(Decimal(1), ROUND_HALF_UP))
+    return total
+
+
+def summary(ty: TrustYear, fy: str) -> dict:
+    """`savings summary --json` exactly as DESIGN.md lists its keys; money as text."""
+    fig = ty.figures
+    y = _year(fig, fy)
+    local_cash = y[y["cash_releasing"] & ~y["tower"]]
+    start_year = calendar.parse_fy(fy)
+    go_year = pd.to_datetime(y["go_live"]).dt.year - (pd.to_datetime(y["go_live"]).dt.month < 4)
+    new_this_year = local_cash[(go_year[local_cash.index] == start_year)]
+    nxt = fig.years[fig.years["fy"] == calendar.fy_label(start_year + 1)].set_index("line_id")["cip_plan"]
+    carry = new_this_year[new_this_year["recurrent"]]["line_id"].map(nxt).fillna(0).sum()
+    counted = new_this_year[(new_this_year["cip"] > 0) & new_this_year["recurrent"]]
+    non_financial = y[~y["cash_releasing"] & y["benefit_type"].isin(elig.CASH_PATH_TYPES)]
+    errors = sum(f.severity == "error" for f in ty.findings)
+    warnings = sum(f.severity == "warning" for f in ty.findings)
+    recon = ty.recon(fy)
+    recognised, claimed = recon.total("recognised"), recon.total("claimed")
+    contribution = recon.contribution
+    local = recon.total("local_foregone")
+    target = None if contribution is None else contribution + (local or 0)
+    as_at = ty.as_at or calendar.fy_bounds(fy)[1]
+    return {
+        "trust": ty.trust, "fy": fy, "as_at": as_at.isoformat(), "policy_set": ty.policy.label(),
+        "cip": {
+            "plan": money_text(local_cash["cip_plan"].sum()),
+            "delivered": money_text(y["cip"].sum()),
+            "at_risk": money_text(y["at_risk"].sum()),
+            "forecast": money_text(local_cash["forecast"].sum()),
+            "risk_adjusted_forecast": money_text(risk_adjusted(local_cash, ty.policy)),
+            "recurrent_delivered": money_text(y.loc[y["recurrent"], "cip"].sum()),
+            "non_recurrent_delivered": money_text(y.loc[~y["recurrent"], "cip"].sum()),
+            "fye_delivered": money_text(counted["fye"].sum()),
+            "carry_forward": money_text(int(carry)),
+        },
+        "non_cip": {
+            "cost_avoidance": money_text(y["cost_avoidance"].sum()),
+            "non_financial_count": int(non_financial["line_id"].nunique()),
+            "capital": money_text(y["capital"].sum()),
+        },
+        "implementation_costs": money_text(y["impl_costs"].sum()),
+        "leakage": money_text(y["leakage"].sum()),
+        "towers": {
+            "contribution": money_text(contribution),
+            "local_foregone": money_text(local),
+            "target": money_text(target),
+            "recognised": money_text(recognised),
+            "claimed": money_text(claimed),
+            "gap": money_text(None if target is None else recognised - target),
+            "net": money_text(None if contribution is None else recognised - contribution),
+            "coverage": ratio(recognised, contribution),
+            "recognition_rate": ratio(recognised, claimed),
+        },
+        "exceptions": {"errors": errors, "warnings": warnings},
+    }
+
+
+def lines(ty: TrustYear) -> list[dict]:
+    """`savings lines --json`: one object per line, amounts as maps from FY to money text."""
+    fig = ty.figures
+    by_line: dict[str, list] = {}
+    for row in fig.years.sort_values(["line_id", "fy"]).itertuples(index=False):
+        by_line.setdefault(row.line_id, []).append(row)
+    rules: dict[str, list[str]] = {}
+    for f in ty.findings:
+        if f.line_id and f.rule_id not in rules.setdefault(f.line_id, []):
+            rules[f.line_id].append(f.rule_id)
+    out = []
+    for line in fig.lines.sort_values("line_id").itertuples(index=False):
+        rows = by_line.get(line.line_id, [])
+
+        def series(name: str, rows: list = rows) -> dict[str, str]:
+            return {r.fy: money_text(getattr(r, name)) for r in rows}
+
+        out.append({
+            "line_id": line.line_id, "grade": line.grade, "cash_releasing": bool(line.cash_releasing),
+            "recurrent": bool(line.recurrent), "fye": money_text(line.fye),
+            "plan": series("plan"), "delivered": {r.fy: money_text(r.delivered) for r in rows if r.has_actuals},
+            "cip": series("cip"), "at_risk": series("at_risk"), "leakage": series("leakage"),
+            "cost_avoidance": series("cost_avoidance"), "findings": rules.get(line.line_id, []),
+        })
+    return out
+
+
+def line_table(ty: TrustYear, fy: str) -> pd.DataFrame:
+    """One row per line for `fy` with facts and figures (for tables in the CLI and the reports)."""
+    y = _year(ty.figures, fy)
+    keep = ["line_id", "scheme_id", "benefit_type", "grade", "cash_releasing", "recurrent", "fye", "plan",
+            "delivered", "cip", "at_risk", "leakage", "cost_avoidance", "forecast", "removed", "impl_costs"]
+    return y[keep].sort_values("line_id").reset_index(drop=True).astype({"fye": np.int64})

@@ -1,0 +1,144 @@
+"""Policy sets: the counting choices that public material leaves open (DOMAIN.md section 12).
+
+`nhs-default@1` holds the defaults. A trust overrides values from a TOML file or the register's
+Policy sheet; every output names the set and prints each value that differs from the default.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal
+from pathlib import Path
+
+from ledger.errors import LedgerError
+
+CLAIM_WINDOWS = ("12_months_from_go_live", "financial_year_only", "contract_term")
+CLINICAL_TYPES = ("PRODUCT_SWITCH", "SPEC_CHANGE", "DEMAND_MANAGEMENT")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One policy set. Values are plain, immutable data; `name` is `set@version`."""
+
+    name: str = "nhs-default@1"
+    recurrent_claim_window: str = "12_months_from_go_live"
+    cip_requires_budget_removal: bool = True
+    signoff_roles_required: tuple[str, ...] = ("budget_holder", "finance")
+    qia_required_for: tuple[str, ...] = CLINICAL_TYPES
+    baseline_price_method: str = "12m_volume_weighted_average"
+    inflation_avoidance_treatment: str = "cash_if_budget_uplift_removed"
+    net_of_implementation_costs: bool = True
+    rebate_recurrence: str = "non_recurrent_unless_contractual"
+    tower_attribution: str = "catalogue_price_change_to_tower"
+    tower_contribution_allocation: str = "spend_share"
+    local_savings_rate_source: str = "prior_year"
+    local_savings_rate: Decimal | None = None
+    ppib_benchmark: str = "lower_quartile"
+    ppib_min_peers: int = 5
+    maturity_weights: tuple[tuple[str, Decimal], ...] = (
+        ("validated", Decimal("1.00")),
+        ("fully_developed", Decimal("0.90")),
+        ("in_progress", Decimal("0.50")),
+        ("opportunity", Decimal("0.25")),
+        ("unidentified", Decimal("0")),
+    )
+    rag_thresholds: tuple[Decimal, Decimal] = (Decimal("0.95"), Decimal("0.75"))
+    proration: str = "daily"
+    vat_treatment: str = "ie_cost"
+    fy_start_month: int = 4
+    contribution_rates: tuple[tuple[str, Decimal], ...] = (
+        ("acute", Decimal("0.004")),
+        ("community", Decimal("0.002")),
+        ("mental_health", Decimal("0.001")),
+        ("ambulance", Decimal("0.001")),
+    )
+    extra: tuple[tuple[str, str], ...] = field(default=())
+
+    def weight(self, maturity: str) -> Decimal:
+        """E7 weight of a maturity (unknown maturities weigh 0)."""
+        return dict(self.maturity_weights).get(maturity, Decimal("0"))
+
+    def differences(self) -> dict[str, str]:
+        """Every value that differs from `nhs-default@1`, as text (printed on every output)."""
+        default = DEFAULT
+        out: dict[str, str] = {}
+        for f in fields(self):
+            if f.name == "name":
+                continue
+            mine, theirs = getattr(self, f.name), getattr(default, f.name)
+            if mine != theirs:
+                out[f.name] = _text(mine)
+        return out
+
+    def label(self) -> str:
+        """`nhs-default@1` or `nhs-default@1 (+local_savings_rate=0.02)`."""
+        diffs = self.differences()
+        if not diffs:
+            return self.name
+        return f"{self.name} (" + ", ".join(f"{k}={v}" for k, v in sorted(diffs.items())) + ")"
+
+
+DEFAULT = Policy()
+_LOCKED = {"cip_requires_budget_removal": "CIP always needs budget removal (R-ELG-1)",
+           "fy_start_month": "the NHS financial year starts in April (C1)",
+           "name": "the policy set name is given by the set, not overridden"}
+
+
+def _text(value: object) -> str:
+    if isinstance(value, tuple):
+        return "+".join(_text(v) for v in value)
+    return str(value)
+
+
+def _coerce(key: str, raw: object) -> object:
+    """Turn a text or TOML value into the type of the default for `key`."""
+    default = getattr(DEFAULT, key)
+    text = str(raw).strip()
+    if key == "recurrent_claim_window" and text not in CLAIM_WINDOWS:
+        raise LedgerError(f"policy {key}: {text!r} is not one of {', '.join(CLAIM_WINDOWS)}")
+    if isinstance(default, bool):
+        if text.lower() not in {"true", "false", "yes", "no", "1", "0"}:
+            raise LedgerError(f"policy {key}: {text!r} is not true/false")
+        return text.lower() in {"true", "yes", "1"}
+    if isinstance(default, int):
+        return int(text)
+    if key == "local_savings_rate":
+        return Decimal(text)
+    if key in {"signoff_roles_required", "qia_required_for"}:
+        items = raw if isinstance(raw, list) else text.replace(",", "+").split("+")
+        return tuple(str(i).strip() for i in items if str(i).strip())
+    if key == "maturity_weights" or key == "contribution_rates":
+        pairs = raw.items() if isinstance(raw, dict) else (p.split("=") for p in text.split(","))
+        return tuple((str(k).strip(), Decimal(str(v).strip())) for k, v in pairs)
+    if key == "rag_thresholds":
+        hi, lo = (Decimal(p.strip()) for p in text.split(","))
+        return (hi, lo)
+    return text
+
+
+def with_overrides(base: Policy, overrides: dict[str, object]) -> Policy:
+    """A new policy set with `overrides` applied; unknown or locked keys are refused."""
+    names = {f.name for f in fields(Policy)} - {"extra"}
+    changes: dict[str, object] = {}
+    for key, raw in overrides.items():
+        key = key.strip()
+        if key in _LOCKED:
+            if _coerce(key, raw) != getattr(base, key):
+                raise LedgerError(f"policy {key} cannot be changed: {_LOCKED[key]}")
+            continue
+        if key not in names:
+            raise LedgerError(f"unknown policy key {key!r}; known keys: {', '.join(sorted(names))}")
+        try:
+            changes[key] = _coerce(key, raw)
+        except (ValueError, ArithmeticError) as exc:
+            raise LedgerError(f"policy {key}: {raw!r} is not valid ({exc})") from None
+    return replace(base, **changes)
+
+
+def load_toml(path: Path, base: Policy = DEFAULT) -> Policy:
+    """Overrides from a TOML file: `[policy]` table or top-level keys."""
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise LedgerError(f"{path}: cannot read policy file ({exc})") from None
+    return with_overrides(base, data.get("policy", data))

@@ -1,0 +1,290 @@
+"""Importing a register into the ledger: every problem reported at once, all or nothing.
+
+The register is read sheet by sheet in the order of `spec.SHEETS`, each row parsed and checked,
+references checked against the sheets before it, and rows inserted in batches inside one
+transaction. Any problem rolls the whole transaction back, so the ledger is left exactly as it
+was. Importing a register whose bytes have already been imported for the trust changes nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import SQLModel
+
+from ledger import models
+from ledger.bulk import insert_rows
+from ledger.errors import LedgerError
+from ledger.register.parse import is_blank, parser_for
+from ledger.register.read import FormulaCell, RawSheet, Register
+from ledger.register.spec import DEFERRAL_TYPES, SHEET_BY_NAME, SHEETS, Sheet
+
+MAX_REPORTED = 1000
+BATCH = 20_000
+
+
+@dataclass
+class Problems:
+    """Problems found so far, as `file:sheet:row:column: message` lines (capped, counted)."""
+
+    lines: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, where: str, row: int | str, column: str, message: str) -> None:
+        self.count += 1
+        if len(self.lines) < MAX_REPORTED:
+            self.lines.append(f"{where}:{row}:{column}: {message}")
+
+    def report(self) -> str:
+        more = self.count - len(self.lines)
+        return "\n".join(self.lines + ([f"... and {more} more problems"] if more > 0 else []))
+
+
+class RegisterInvalid(LedgerError):
+    """The register has problems; `str()` lists every one, one per line."""
+
+    def __init__(self, problems: Problems) -> None:
+        super().__init__(problems.report())
+        self.problems = problems
+
+
+@dataclass
+class ImportResult:
+    trust: str
+    rows: dict[str, int]
+    changed: bool
+
+
+TABLES: dict[str, type[SQLModel]] = {
+    "Contracts": models.Contract, "Schemes": models.Scheme, "SavingLines": models.SavingLine,
+    "Actuals": models.Actual, "BudgetAdjustments": models.BudgetAdjustment, "SignOffs": models.SignOff,
+    "Evidence": models.Evidence, "TowerContribution": models.TowerContribution,
+    "TowerSpend": models.TowerSpend, "TowerStatement": models.TowerStatement,
+    "Benchmarks": models.Benchmark, "Activity": models.Activity, "Policy": models.PolicyValue,
+}
+RENAMES = {  # register column -> table column, where the stored form differs
+    "baseline_price": "baseline_micro", "new_price": "new_micro", "annual_volume": "annual_volume_milli",
+    "baseline_volume": "baseline_volume_milli", "activity_factor": "activity_factor_ppm",
+    "one_off_costs": "one_off_costs_pence", "amount": "amount_pence", "volume": "volume_milli",
+    "price_paid": "price_micro", "spend": "spend_pence", "claimed": "claimed_pence",
+    "p_lower_quartile": "p_lower_quartile_micro", "p_best": "p_best_micro",
+    "non_pay_spend": "non_pay_pence", "wau": "wau_milli", "expected_cost_sum": "expected_cost_sum_pence",
+}
+REFERENCES = {  # (sheet, column) -> the sheet whose ids it must name
+    ("SavingLines", "scheme_id"): "Schemes", ("SavingLines", "contract_id"): "Contracts",
+    ("Actuals", "line_id"): "SavingLines", ("BudgetAdjustments", "line_id"): "SavingLines",
+    ("SignOffs", "line_id"): "SavingLines", ("Evidence", "line_id"): "SavingLines",
+}
+
+
+def fingerprint(path: Path) -> str:
+    """sha256 over the register's bytes (the workbook, or the CSV files in name order)."""
+    digest = hashlib.sha256()
+    files = [path] if path.is_file() else sorted(path.glob("*.csv"))
+    for f in files:
+        digest.update(f.name.encode() + b"\0")
+        with f.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_register(engine: Engine, path: Path) -> ImportResult:
+    """Import one trust's register atomically; raise RegisterInvalid listing every problem."""
+    path = Path(path)
+    print_name = path.name if path.is_file() else str(path)
+    digest = fingerprint(path) if path.exists() else ""
+    with Register(path) as register, engine.connect() as conn:
+        importer = _Importer(conn, register, print_name)
+        with conn.begin() as tx:
+            result = importer.run(digest)
+            if importer.problems.count:
+                tx.rollback()
+                raise RegisterInvalid(importer.problems)
+            if not result.changed:
+                tx.rollback()
+    return result
+
+
+class _Importer:
+    def __init__(self, conn: Connection, register: Register, label: str) -> None:
+        self.conn = conn
+        self.register = register
+        self.label = label
+        self.problems = Problems()
+        self.ids: dict[str, set[str]] = {}
+        self.trust = ""
+
+    def run(self, digest: str) -> ImportResult:
+        present = {name.lower(): name for name in self.register.sheet_names()}
+        for sheet in SHEETS:
+            if sheet.required and sheet.name.lower() not in present:
+                self.problems.add(f"{self.label}:{sheet.name}", 0, "*", "required sheet is missing")
+        if self.problems.count:
+            return ImportResult("", {}, False)
+        trust_rows = list(self._records(SHEET_BY_NAME["trust"], present))
+        if len(trust_rows) != 1:
+            if not self.problems.count:
+                self.problems.add(f"{self.label}:Trust", 2, "org_code",
+                                  f"the Trust sheet must hold exactly one trust (found {len(trust_rows)})")
+            return ImportResult("", {}, False)
+        trust = trust_rows[0][1]
+        self.trust = trust["org_code"]
+        last = self.conn.execute(
+            select(models.RegisterImport.fingerprint).where(models.RegisterImport.trust == self.trust)
+            .order_by(models.RegisterImport.id.desc()).limit(1)).scalar()
+        if last == digest:
+            return ImportResult(self.trust, {}, False)
+        self._clear()
+        self.conn.execute(models.Trust.__table__.insert(), [{
+            "org_code": self.trust, "name": trust["name"], "trust_type": trust["trust_type"],
+            "region": trust.get("region") or ""}])
+        counts: dict[str, int] = {}
+        for sheet in SHEETS[1:]:
+            if sheet.name.lower() in present:
+                counts[sheet.name] = self._load_sheet(sheet, present)
+        self.conn.execute(models.RegisterImport.__table__.insert(), [{
+            "trust": self.trust, "source": self.label, "fingerprint": digest,
+            "rows": sum(counts.values()), "imported_at": datetime.now(UTC)}])
+        return ImportResult(self.trust, counts, True)
+
+    def _clear(self) -> None:
+        """Remove the trust's register rows (governance events and CLI sign-offs are kept)."""
+        for table in TABLES.values():
+            stmt = delete(table).where(table.trust == self.trust)
+            if table is models.SignOff:
+                stmt = stmt.where(models.SignOff.source == "register")
+            self.conn.execute(stmt)
+        self.conn.execute(delete(models.Trust).where(models.Trust.org_code == self.trust))
+
+    def _load_sheet(self, sheet: Sheet, present: dict[str, str]) -> int:
+        table = TABLES[sheet.name].__table__
+        batch: list[dict] = []
+        count = 0
+        for row_no, record in self._records(sheet, present):
+            row = {RENAMES.get(k, k): v for k, v in record.items() if not k.startswith("+")}
+            row = {k: v for k, v in row.items() if k in table.c}
+            if sheet.name == "SavingLines":
+                extra = {k[1:]: v for k, v in record.items() if k.startswith("+") and v != ""}
+                row["extra"] = json.dumps(extra, sort_keys=True) if extra else ""
+            row["trust"] = self.trust
+            if sheet.name == "SignOffs":
+                row["source"] = "register"
+            row["source_row"] = row_no
+            batch.append(row)
+            if len(batch) >= BATCH:
+                count += self._flush(table, batch)
+        return count + self._flush(table, batch)
+
+    def _flush(self, table, batch: list[dict]) -> int:  # noqa: ANN001
+        n = len(batch)
+        if not self.problems.count and batch:
+            rows = [{c.name: r.get(c.name, _default(c)) for c in table.c if c.name != "id"} for r in batch]
+            insert_rows(self.conn, table, rows)
+        batch.clear()
+        return n
+
+    def _records(self, sheet: Sheet, present: dict[str, str]) -> Iterator[tuple[int, dict]]:
+        """Typed, checked records of one sheet; problems are recorded, bad rows are not yielded."""
+        raw = self.register.sheet(present[sheet.name.lower()])
+        where = raw.prefix
+        for merged in raw.merged:
+            self.problems.add(where, int(re.sub(r"\D", "", merged.split(":")[0])), "*", f"merged cells {merged}: unmerge them so every cell holds its own value")
+        columns = self._columns(sheet, raw)
+        if columns is None:
+            return
+        parsers = {name: parser_for(col) for name, col in columns.items() if col is not None}
+        seen: dict[tuple, int] = {}
+        ids = self.ids.setdefault(sheet.name, set())
+        for row_no, values in raw.rows:
+            cells = {name: (values[i] if i < len(values) else None) for i, name in enumerate(raw.header)}
+            if all(is_blank(v) for v in cells.values()):
+                continue
+            record = self._record(sheet, where, row_no, cells, columns, parsers)
+            if record is None:
+                continue
+            key = tuple(record.get(k) for k in sheet.key)
+            if sheet.key and key in seen:
+                self.problems.add(where, row_no, sheet.key[-1],
+                                  f"duplicate {'/'.join(sheet.key)} {'/'.join(map(str, key))} "
+                                  f"(first on row {seen[key]})")
+                continue
+            if sheet.key:
+                seen[key] = row_no
+                ids.add(str(key[0]))
+            yield row_no, record
+
+    def _columns(self, sheet: Sheet, raw: RawSheet) -> dict | None:
+        missing = [c.name for c in sheet.columns if c.required and c.name not in raw.header]
+        for name in missing:
+            self.problems.add(raw.prefix, 1, name, "required column is missing")
+        dupes = {h for h in raw.header if h and raw.header.count(h) > 1}
+        for name in sorted(dupes):
+            self.problems.add(raw.prefix, 1, name, "column appears more than once")
+        if missing or dupes:
+            return None
+        known = {c.name: c for c in sheet.columns}
+        return {h: known.get(h) for h in raw.header if h}
+
+    def _record(self, sheet: Sheet, where: str, row_no: int, cells: dict, columns: dict,
+                parsers: dict) -> dict | None:
+        record: dict[str, object] = {}
+        before = self.problems.count
+        for name, column in columns.items():
+            value = cells.get(name)
+            if isinstance(value, FormulaCell):
+                self.problems.add(where, row_no, name, f"holds a formula ({value.text[:40]}); "
+                                  "paste values instead")
+                continue
+            if sheet.name == "SavingLines" and name == "benefit_type" and str(value).upper() in DEFERRAL_TYPES:
+                self.problems.add(where, row_no, name, "R-ELG-6: a deferral (stock run-down, delayed purchase) "
+                                  "is not a saving and cannot be recorded")
+                continue
+            if column is None:
+                record["+" + name] = "" if is_blank(value) else str(value).strip()
+                continue
+            if is_blank(value):
+                if column.required:
+                    self.problems.add(where, row_no, name, "required value is empty")
+                continue
+            try:
+                record[name] = parsers[name](value)
+            except ValueError as exc:
+                self.problems.add(where, row_no, name, str(exc))
+        if self.problems.count == before:
+            self._check_row(sheet.name, where, row_no, record)
+        return record if self.problems.count == before else None
+
+    def _check_row(self, sheet: str, where: str, row_no: int, record: dict) -> None:
+        """Checks within a row and against the sheets already read."""
+        for (ref_sheet, column), target in REFERENCES.items():
+            if ref_sheet == sheet and record.get(column) and record[column] not in self.ids.get(target, set()):
+                self.problems.add(where, row_no, column,
+                                  f"names {target[:-1].lower()} {record[column]!r}, which is not in {target}")
+        if sheet == "Contracts" and record.get("end_date") and record["end_date"] < record["start_date"]:
+            self.problems.add(where, row_no, "end_date", "end date is before the start date")
+        if sheet == "SavingLines":
+            if record.get("end_date") and record["end_date"] < record["go_live"]:
+                self.problems.add(where, row_no, "end_date", "end date is before go_live")
+
+
+def _default(column) -> object:  # noqa: ANN001
+    if column.default is not None and getattr(column.default, "is_scalar", False):
+        return column.default.arg
+    if column.nullable:
+        return None
+    return "" if column.type.python_type is str else 0
+
+
+def count_rows(engine: Engine, trust: str) -> dict[str, int]:
+    """Rows held for a trust, by register sheet (used by `savings demo` and the tests)."""
+    with engine.connect() as conn:
+        return {name: conn.execute(select(func.count()).select_from(table).where(table.trust == trust)).scalar()
+                for name, table in TABLES.items()}

@@ -1,0 +1,135 @@
+"""Turning register cells into typed values, with the reason when a cell is wrong.
+
+Each parser returns the stored form (pence, micro-pounds, thousandths, dates, month indexes) or
+raises ValueError whose text ends up after `file:sheet:row:column:` in the error list.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+
+from ledger import calendar, money
+from ledger.register.spec import Column
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0"}
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _number(value: object) -> Decimal:
+    """A Decimal from text or from a number Excel stored (a double: read via its shortest repr)."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a number ({value!r})")
+    if isinstance(value, float):
+        return Decimal(repr(value)).quantize(Decimal("1e-9")).normalize()
+    return money.parse_decimal(value if isinstance(value, int | Decimal) else str(value))
+
+
+def _scaled(value: object, places: int, what: str) -> int:
+    number = _number(value)
+    scaled = number.scaleb(places)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{what} has more than {places} decimal places ({value!r})")
+    return int(scaled)
+
+
+def parse_money(value: object) -> int:
+    return _scaled(value, 2, "money")
+
+
+def parse_price(value: object) -> int:
+    micro = _scaled(value, 6, "a unit price")
+    if micro < 0:
+        raise ValueError(f"a price cannot be negative ({value!r})")
+    return micro
+
+
+def parse_volume(value: object) -> int:
+    milli = _scaled(value, 3, "a volume")
+    if milli <= 0:
+        raise ValueError(f"a volume must be more than zero ({value!r})")
+    return milli
+
+
+def parse_ratio(value: object) -> int:
+    ppm = _scaled(value, 6, "a ratio")
+    if ppm <= 0:
+        raise ValueError(f"must be more than zero ({value!r})")
+    return ppm
+
+
+def parse_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if not _ISO_DATE.match(text):
+        raise ValueError(f"not a date like 2025-11-01 ({value!r})")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not a real date ({value!r})") from None
+
+
+def parse_month(value: object) -> int:
+    if isinstance(value, date | datetime):
+        return calendar.month_index(value)
+    return calendar.parse_month(str(value))
+
+
+def parse_fy(value: object) -> str:
+    return calendar.fy_label(calendar.parse_fy(str(value)))
+
+
+def parse_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"not true or false ({value!r})")
+
+
+def parse_int(value: object) -> int:
+    return _scaled(value, 0, "a whole number")
+
+
+def parse_text(value: object) -> str:
+    if isinstance(value, float):
+        return format(Decimal(repr(value)).normalize(), "f")
+    if isinstance(value, datetime | date):
+        return value.isoformat()[:10]
+    return str(value).strip()
+
+
+def code_parser(column: Column) -> Callable[[object], str]:
+    """Coded columns match case-insensitively and are stored in their canonical spelling."""
+    canonical = {c.lower(): c for c in column.codes}
+
+    def parse(value: object) -> str:
+        text = str(value).strip()
+        if text.lower() not in canonical:
+            raise ValueError(f"{text!r} is not one of {', '.join(column.codes)}")
+        return canonical[text.lower()]
+
+    return parse
+
+
+PARSERS: dict[str, Callable[[object], object]] = {
+    "text": parse_text, "date": parse_date, "money": parse_money, "price": parse_price,
+    "volume": parse_volume, "bool": parse_bool, "int": parse_int, "month": parse_month,
+    "fy": parse_fy, "ratio": parse_ratio,
+}
+
+
+def parser_for(column: Column) -> Callable[[object], object]:
+    return code_parser(column) if column.kind == "code" else PARSERS[column.kind]

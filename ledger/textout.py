@@ -1,0 +1,67 @@
+"""Aligned plain-text tables for people at a terminal (the JSON views are for programs)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+import typer
+
+
+def pounds(text: str | None) -> str:
+    """`"6000.00"` -> `£6,000.00`; None -> `n/a`."""
+    if text is None:
+        return "n/a"
+    value = Decimal(text)
+    return f"-£{-value:,.2f}" if value < 0 else f"£{value:,.2f}"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int] | None = None) -> str:
+    """Columns padded to their widest cell; `right` lists the columns to right-align (numbers)."""
+    right = right or set()
+    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=True)] if rows else \
+        [len(h) for h in headers]
+
+    def fmt(row: Sequence[str]) -> str:
+        return "  ".join(str(c).rjust(w) if i in right else str(c).ljust(w)
+                         for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+
+    return "\n".join([fmt(headers), fmt(["-" * w for w in widths]), *(fmt(r) for r in rows)])
+
+
+def print_summary(data: dict) -> None:
+    cip, non, towers = data["cip"], data["non_cip"], data["towers"]
+    typer.echo(f"{data['trust']}  {data['fy']}  as at {data['as_at']}  policy {data['policy_set']}\n")
+    rows = [["CIP plan (cash-releasing)", pounds(cip["plan"])], ["CIP delivered (Grade A)", pounds(cip["delivered"])],
+            ["  recurrent", pounds(cip["recurrent_delivered"])],
+            ["  non-recurrent", pounds(cip["non_recurrent_delivered"])],
+            ["At risk (delivered, not counted)", pounds(cip["at_risk"])], ["Forecast outturn", pounds(cip["forecast"])],
+            ["Risk-adjusted forecast", pounds(cip["risk_adjusted_forecast"])],
+            ["FYE of schemes delivered", pounds(cip["fye_delivered"])],
+            ["Carry-forward to next year", pounds(cip["carry_forward"])],
+            ["Leakage", pounds(data["leakage"])], ["Implementation costs", pounds(data["implementation_costs"])]]
+    typer.echo(table(["CIP", "amount"], rows, {1}))
+    typer.echo("")
+    typer.echo(table(["Not CIP (never added to CIP)", "amount"],
+                     [["Cost avoidance", pounds(non["cost_avoidance"])], ["Capital", pounds(non["capital"])],
+                      ["Non-financial benefits (count)", str(non["non_financial_count"])]], {1}))
+    typer.echo("")
+    local = "L not configured" if towers["local_foregone"] is None else pounds(towers["local_foregone"])
+    typer.echo(table(["NHS Supply Chain towers", "amount"],
+                     [["Contribution", pounds(towers["contribution"])], ["Local savings foregone", local],
+                      ["Target", pounds(towers["target"])], ["Recognised", pounds(towers["recognised"])],
+                      ["Claimed by NHSSC", pounds(towers["claimed"])], ["Gap to target", pounds(towers["gap"])],
+                      ["Net benefit", pounds(towers["net"])]], {1}))
+    exc = data["exceptions"]
+    typer.echo(f"\nExceptions: {exc['errors']} errors, {exc['warnings']} warnings (savings check --trust {data['trust']})")
+
+
+def print_lines(data: list[dict], fy: str | None) -> None:
+    years = sorted({y for d in data for y in d["plan"]})
+    fy = fy or (years[0] if years else "")
+    rows = [[d["line_id"], d["grade"], "yes" if d["cash_releasing"] else "no", "yes" if d["recurrent"] else "no",
+             pounds(d["fye"]), pounds(d["plan"].get(fy, "0.00")), pounds(d["delivered"].get(fy, "0.00")),
+             pounds(d["cip"].get(fy, "0.00")), pounds(d["at_risk"].get(fy, "0.00")), " ".join(d["findings"])]
+            for d in data]
+    typer.echo(f"Figures for {fy}")
+    typer.echo(table(["line", "grade", "cash", "recurrent", "FYE", "plan", "delivered", "CIP", "at risk", "rules"],
+                     rows, {4, 5, 6, 7, 8}))
