@@ -21,10 +21,13 @@ DEFAULT_WINDOW = "12_months_from_go_live"
 
 @dataclass(frozen=True)
 class Figures:
-    """`lines`: one row per saving line (facts, FYE, grade). `years`: one row per line and FY."""
+    """`lines`: one row per saving line (facts, FYE, grade). `years`: one row per line and FY.
+    `months`: one row per line and month of the CIP claim window (plan, delivered, leakage,
+    forecast, has_actuals), the phasing that the years are sums of."""
 
     lines: pd.DataFrame
     years: pd.DataFrame
+    months: pd.DataFrame
     policy: Policy
 
 
@@ -191,7 +194,9 @@ def compute(frames: Frames, policy: Policy) -> Figures:
         f["benefit_type"].isin(elig.SEPARATE_TYPES | elig.CASH_PATH_TYPES).to_numpy(), 0, years["plan"]))
     years["capital"] = np.where(f["benefit_type"].to_numpy() == "CAPITAL", years["plan"], 0)
     facts = _grade(facts, years)
-    return Figures(lines=facts, years=years, policy=policy)
+    months = cip_m[["line_id", "month", "fy_year", "cip_plan", "delivered", "leakage", "forecast", "has_actuals"]]
+    months = months.assign(fy=phasing.fy_label_of(months["fy_year"]))
+    return Figures(lines=facts, years=years, months=months.reset_index(drop=True), policy=policy)
 
 
 def _grade(facts: pd.DataFrame, years: pd.DataFrame) -> pd.DataFrame:
