@@ -81,17 +81,31 @@ def line_months(line_ids: np.ndarray, start: np.ndarray, end: np.ndarray) -> pd.
 
 def plan_pence(months: pd.DataFrame, annual_units: np.ndarray, one_off: np.ndarray,
                go_live_month: np.ndarray) -> np.ndarray:
-    """F2: a line-month's plan, `annual x days / (12 x days in month)`, rounded to the penny.
+    """F2: the plan of each line-month, so that a line's months add up exactly to its amount.
 
+    A month's share of the year is `days inside / days in month / 12`. Each line-month is the
+    cumulative amount to the end of that month rounded to the penny (half-up) minus the same
+    for the month before: every month is a whole number of pence, computed exactly and rounded
+    once, and twelve whole months of a £1,000 saving add up to £1,000.00, not £999.96.
+    Only a window's first and last months can be partial, so the exact cumulative share has
+    the denominator `12 x D1 x D2` (days in the first and in the last month).
     One-off benefits (rebates, payment terms) fall whole in their go-live month (E6).
     """
     pos = months["pos"].to_numpy()
-    annual = annual_units[pos]
-    recurring = div_round(exact_product(annual, months["days"].to_numpy()),
-                          12 * months["dim"].to_numpy() * UNITS_PER_PENNY)
-    whole = div_round(annual, UNITS_PER_PENNY)
-    first = months["month"].to_numpy() == go_live_month[pos]
-    return np.where(one_off[pos], np.where(first, whole, 0), recurring)
+    days, dim = months["days"].to_numpy(np.int64), months["dim"].to_numpy(np.int64)
+    first = np.r_[True, pos[1:] != pos[:-1]]
+    last = np.r_[pos[1:] != pos[:-1], True]
+    counts = np.diff(np.r_[np.flatnonzero(first), len(pos)])
+    d1, d2 = np.repeat(dim[first], counts), np.repeat(dim[last], counts)
+    weight = np.where(days == dim, d1 * d2, days * np.where(first, d2, d1))
+    cumulative = np.cumsum(weight)
+    cum = cumulative - np.repeat(cumulative[first] - weight[first], counts)
+    amount_to_date = div_round(exact_product(annual_units[pos], cum), 12 * d1 * d2 * UNITS_PER_PENNY)
+    before = np.where(first, 0, np.r_[0, amount_to_date[:-1]])
+    recurring = amount_to_date - before
+    whole = div_round(annual_units, UNITS_PER_PENNY)[pos]
+    in_go_live_month = months["month"].to_numpy() == go_live_month[pos]
+    return np.where(one_off[pos], np.where(in_go_live_month, whole, 0), recurring)
 
 
 def fy_label_of(years: pd.Series) -> pd.Series:

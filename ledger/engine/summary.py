@@ -61,7 +61,7 @@ def default_as_at(fy: str, today: date) -> date:
 
 def _year(fig: Figures, fy: str) -> pd.DataFrame:
     y = fig.years[fig.years["fy"] == fy]
-    return y.join(fig.lines.set_index("line_id"), on="line_id", rsuffix="_line")
+    return y.merge(fig.lines, on="line_id", how="left", suffixes=("", "_line")).set_index(y.index)
 
 
 def risk_adjusted(y: pd.DataFrame, policy: Policy) -> int:
@@ -133,7 +133,10 @@ def lines(ty: TrustYear) -> list[dict]:
     """`savings lines --json`: one object per line, amounts as maps from FY to money text."""
     fig = ty.figures
     by_line: dict[str, list] = {}
-    for row in fig.years.sort_values(["line_id", "fy"]).itertuples(index=False):
+    years = fig.years
+    shown = years[["plan", "cip_plan", "delivered", "cip", "at_risk", "leakage", "cost_avoidance",
+                   "impl_costs"]].ne(0).any(axis=1) | years["has_actuals"].astype(bool)
+    for row in years[shown].sort_values(["line_id", "fy"]).itertuples(index=False):
         by_line.setdefault(row.line_id, []).append(row)
     rules: dict[str, list[str]] = {}
     for f in ty.findings:

@@ -1,0 +1,62 @@
+"""Money and calendar: exact pounds, pence, micro-pound prices, financial years, proration."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+from ledger import calendar, money
+
+
+@pytest.mark.parametrize(("text", "pounds"), [
+    ("1234.56", "1234.56"), ("£1,234.56", "1234.56"), ("(12.00)", "-12.00"), ("-3", "-3.00"), ("0.005", "0.01"),
+])
+def test_gbp_parses_finance_text(text: str, pounds: str) -> None:
+    assert money.gbp(text) == Decimal(pounds)
+
+
+@pytest.mark.parametrize("text", ["3,4O", "1,23.4", "", "£", "abc", "1e5", "NaN"])
+def test_gbp_rejects_what_is_not_money(text: str) -> None:
+    with pytest.raises(ValueError, match="not a number"):
+        money.gbp(text)
+
+
+def test_gbp_refuses_float() -> None:
+    with pytest.raises(TypeError):
+        money.gbp(0.1)  # type: ignore[arg-type]
+
+
+def test_pence_and_micro_round_trip() -> None:
+    assert money.to_pence(Decimal("14400.00")) == 1_440_000
+    assert money.from_pence(1_440_000) == Decimal("14400.00")
+    assert money.to_micro(Decimal("0.034125")) == 34125
+    assert money.money_text(-5) == "-0.05"
+
+
+def test_div_round_is_half_away_from_zero() -> None:
+    assert list(money.div_round(np.array([5, 15, -5, -15, 4]), 10)) == [1, 2, -1, -2, 0]
+
+
+def test_exact_product_switches_to_python_ints_before_overflow() -> None:
+    big = np.array([10**10], dtype=np.int64)
+    product = money.exact_product(big, big)
+    assert product[0] == 10**20
+    assert money.div_round(product, 10**10)[0] == 10**10
+
+
+def test_financial_year_labels() -> None:
+    assert calendar.fy_of(date(2025, 4, 1)) == "2025/26"
+    assert calendar.fy_of(date(2026, 3, 31)) == "2025/26"
+    assert calendar.fy_of(date(1999, 12, 31)) == "1999/00"
+    assert calendar.fy_bounds("2025/26") == (date(2025, 4, 1), date(2026, 3, 31))
+    assert calendar.period_number(calendar.parse_month("2025-04")) == 1
+    assert calendar.period_number(calendar.parse_month("2026-03")) == 12
+    with pytest.raises(ValueError):
+        calendar.parse_fy("2025/27")
+
+
+def test_add_months_clamps_to_month_end() -> None:
+    assert calendar.add_months(date(2025, 1, 31), 1) == date(2025, 2, 28)
+    assert calendar.add_months(date(2025, 11, 15), 12) == date(2026, 11, 15)
