@@ -1,0 +1,52 @@
+"""A fingerprint of the data a report was made from, so the report can be made again and checked.
+
+DESIGN.md: a board pack names the period lock and a fingerprint of the data it was made from,
+so it can be reproduced byte for byte with `--as-at`. The fingerprint is a sha256 over a
+canonical text form of the trust's frames as loaded (after the as-at cut): row order, database
+backend, surrogate row ids and pandas' choice of dtype do not change it; any changed value does.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import fields
+from datetime import date, datetime
+from decimal import Decimal
+
+import pandas as pd
+
+from ledger.frames import Frames
+
+SURROGATE = {"id"}  # autoincrement ids depend on insert order, not on the data
+
+
+def _cell(value: object) -> str:
+    """One value as canonical text: blanks, whole floats, dates and bools written one way."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):  # pandas may hand back a date column as midnight timestamps
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date | Decimal):
+        return str(value)
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def _frame_text(frame: pd.DataFrame) -> list[str]:
+    columns = sorted(c for c in frame.columns if c not in SURROGATE)
+    rows = ["\t".join(_cell(v) for v in row) for row in frame[columns].itertuples(index=False, name=None)]
+    return ["\t".join(columns), *sorted(rows)]
+
+
+def fingerprint(frames: Frames) -> str:
+    """`sha256:<hex>` over the trust row and every frame (names, columns and sorted rows)."""
+    digest = hashlib.sha256()
+    trust = frames.trust
+    digest.update(("trust\n" + "\t".join(f"{k}={_cell(trust[k])}" for k in sorted(trust)) + "\n").encode())
+    for f in sorted(fields(Frames), key=lambda f: f.name):
+        value = getattr(frames, f.name)
+        if isinstance(value, pd.DataFrame):
+            digest.update((f"{f.name}\n" + "\n".join(_frame_text(value)) + "\n").encode())
+    return f"sha256:{digest.hexdigest()}"

@@ -1,0 +1,37 @@
+"""The data fingerprint printed on every board pack page: stable for the same data, changed by any value."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from ledger.db import open_ledger
+from ledger.fingerprint import fingerprint
+from ledger.frames import load_frames
+from ledger.register.load import import_register
+
+E1 = Path(__file__).resolve().parents[1] / "examples" / "worked" / "E1"
+
+
+def _frames(tmp_path, as_at=None):
+    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+    import_register(engine, E1)
+    return load_frames(engine, "RE1", as_at)
+
+
+def test_same_data_same_fingerprint_whatever_the_row_order(tmp_path):
+    frames = _frames(tmp_path)
+    shuffled = replace(frames, actuals=frames.actuals.iloc[::-1].assign(id=np.arange(len(frames.actuals))))
+    assert fingerprint(frames).startswith("sha256:")
+    assert fingerprint(shuffled) == fingerprint(frames)
+
+
+def test_a_changed_value_or_an_earlier_cut_changes_it(tmp_path):
+    frames = _frames(tmp_path)
+    actuals = frames.actuals.copy()
+    actuals.loc[actuals.index[0], "volume_milli"] += 1000  # one more box in November
+    assert fingerprint(replace(frames, actuals=actuals)) != fingerprint(frames)
+    earlier = load_frames(open_ledger(f"sqlite:///{tmp_path}/l.db"), "RE1", date(2026, 2, 28))
+    assert fingerprint(earlier) != fingerprint(frames)
