@@ -70,6 +70,7 @@ def write_register(folder: Path, tables: dict[str, list[list[str]]]) -> Path:
 
 def load(tmp_path: Path, tables: dict[str, list[list[str]]], as_at=None) -> TrustYear:  # noqa: ANN001
     """Write `tables` as a register, import it into a fresh SQLite ledger and compute the trust."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     engine = open_ledger(f"sqlite:///{tmp_path}/ledger.db")
     result = import_register(engine, write_register(tmp_path / "register", tables))
     return load_trust(engine, result.trust, as_at)

@@ -1,0 +1,165 @@
+"""Counting rules one by one: each a tiny ledger, its findings and its exact figures."""
+from __future__ import annotations
+
+from ledger.engine.bridge import bridge
+from ledger.engine.summary import lines, summary
+from tests.ledgers import base, budget, line, load, monthly, signed
+
+FY = "2025/26"
+
+
+def one_line(**kw) -> dict:  # noqa: ANN003
+    """£1,200 a year (£100 a month) from April 2025, actualised at plan, removed and signed off."""
+    t = base()
+    t["SavingLines"].append(line("L1", "2.00", "1.00", "1200", "2025-04-01", **kw))
+    t["Actuals"] += monthly("L1", "2025-04", 12, "100", "1.00")
+    t["BudgetAdjustments"].append(budget("B1", "L1", "1200.00", "2025-04-01"))
+    t["SignOffs"] += signed("L1")
+    return t
+
+
+def rules_of(ty, line_id: str = "L1") -> list[str]:  # noqa: ANN001
+    return next(x for x in lines(ty) if x["line_id"] == line_id)["findings"]
+
+
+def cip(ty, line_id: str = "L1") -> dict:  # noqa: ANN001
+    x = next(x for x in lines(ty) if x["line_id"] == line_id)
+    return {"cip": x["cip"].get(FY), "at_risk": x["at_risk"].get(FY), "grade": x["grade"]}
+
+
+def test_clean_line_counts_in_full(tmp_path) -> None:
+    ty = load(tmp_path, one_line())
+    assert cip(ty) == {"cip": "1200.00", "at_risk": "0.00", "grade": "A"}
+    assert rules_of(ty) == []
+
+
+def test_creator_cannot_sign_off_own_line(tmp_path) -> None:
+    t = one_line()
+    t["SignOffs"] = [t["SignOffs"][0], *signed("L1", holder="Pat Procurement")]  # (finding) creator approves
+    ty = load(tmp_path, t)
+    assert cip(ty) == {"cip": "0.00", "at_risk": "1200.00", "grade": "B"}
+    assert "R-GOV-3" in rules_of(ty)
+    assert summary(ty, FY)["exceptions"]["errors"] == 1
+
+
+def test_budget_holder_and_finance_must_be_two_people(tmp_path) -> None:
+    t = one_line()
+    t["SignOffs"] = [t["SignOffs"][0], *signed("L1", holder="Sam Same", finance="sam same ")]  # (finding)
+    ty = load(tmp_path, t)
+    assert cip(ty)["cip"] == "0.00"
+    assert "R-GOV-3" in rules_of(ty)
+
+
+def test_missing_finance_sign_off_is_not_validated(tmp_path) -> None:
+    t = one_line()
+    t["SignOffs"] = t["SignOffs"][:2]  # (finding) budget holder only
+    ty = load(tmp_path, t)
+    assert cip(ty) == {"cip": "0.00", "at_risk": "1200.00", "grade": "B"}
+    assert rules_of(ty) == ["R-ELG-1"]
+
+
+def test_latest_decision_wins_and_a_rejection_stops_counting(tmp_path) -> None:
+    t = one_line()
+    t["SignOffs"].append(["L1", "finance", "Fin Accountant", "reject", "2025-05-01"])  # (finding)
+    ty = load(tmp_path, t)
+    assert cip(ty)["cip"] == "0.00"
+    assert "R-GOV-1" in rules_of(ty)
+
+
+def test_product_switch_needs_a_qia(tmp_path) -> None:
+    t = one_line(kind="PRODUCT_SWITCH")
+    t["Schemes"][1][-1] = ""  # (finding) no qia_ref
+    ty = load(tmp_path, t)
+    assert cip(ty) == {"cip": "0.00", "at_risk": "1200.00", "grade": "B"}
+    assert rules_of(ty) == ["R-GOV-2"]
+
+
+def test_no_budget_removal_means_at_risk(tmp_path) -> None:
+    t = one_line()
+    t["BudgetAdjustments"] = t["BudgetAdjustments"][:1]  # (finding)
+    ty = load(tmp_path, t)
+    assert cip(ty) == {"cip": "0.00", "at_risk": "1200.00", "grade": "B"}
+    assert rules_of(ty) == ["R-ELG-1a"]
+
+
+def test_short_budget_removal_counts_up_to_the_removal(tmp_path) -> None:
+    t = one_line()
+    t["BudgetAdjustments"][1] = budget("B1", "L1", "900.00", "2025-04-01")  # (finding) £300 short
+    ty = load(tmp_path, t)
+    assert cip(ty) == {"cip": "900.00", "at_risk": "300.00", "grade": "B"}
+    assert rules_of(ty) == ["R-ELG-1a"]
+
+
+def test_budget_removed_part_way_through_the_year_is_prorated(tmp_path) -> None:
+    t = one_line()
+    t["BudgetAdjustments"][1] = budget("B1", "L1", "1200.00", "2025-10-16")  # 16/31 of Oct + Nov-Mar
+    ty = load(tmp_path, t)
+    assert cip(ty)["cip"] == "551.61"  # 1200 x (5 x 31 + 16) / (12 x 31) = 551.6129
+
+
+def test_same_product_and_cost_centre_is_counted_once(tmp_path) -> None:
+    t = one_line(product="GLOVE")
+    t["SavingLines"].append(line("L2", "2.00", "1.50", "1200", "2025-07-01", product="GLOVE"))  # (finding)
+    t["Actuals"] += monthly("L2", "2025-07", 9, "100", "1.50")
+    t["BudgetAdjustments"].append(budget("B2", "L2", "600.00", "2025-07-01"))
+    t["SignOffs"] += signed("L2")
+    ty = load(tmp_path, t)
+    assert cip(ty, "L1")["cip"] == "1200.00"
+    assert cip(ty, "L2")["cip"] == "0.00"
+    assert rules_of(ty, "L2") == ["R-DUP-1"]
+
+
+def test_cost_avoidance_is_never_cip(tmp_path) -> None:
+    t = one_line(kind="COST_AVOIDANCE_TENDER")
+    ty = load(tmp_path, t)
+    s = summary(ty, FY)
+    assert cip(ty)["grade"] == "C"
+    assert (s["cip"]["delivered"], s["non_cip"]["cost_avoidance"]) == ("0.00", "1200.00")
+
+
+def test_capital_is_reported_apart(tmp_path) -> None:
+    ty = load(tmp_path, one_line(kind="CAPITAL"))
+    s = summary(ty, FY)
+    assert (s["cip"]["delivered"], s["non_cip"]["capital"], s["non_cip"]["cost_avoidance"]) == \
+        ("0.00", "1200.00", "0.00")
+    assert rules_of(ty) == ["R-ELG-5"]
+
+
+def test_waste_counts_only_with_a_cash_path(tmp_path) -> None:
+    with_budget = load(tmp_path / "a", one_line(kind="WASTE"))
+    t = one_line(kind="WASTE")
+    t["BudgetAdjustments"] = t["BudgetAdjustments"][:1]
+    without = load(tmp_path / "b", t)
+    assert cip(with_budget)["cip"] == "1200.00"
+    assert cip(without)["grade"] == "C"
+    assert summary(without, FY)["non_cip"]["non_financial_count"] == 1
+
+
+def test_contract_end_truncates_the_window_and_makes_it_non_recurrent(tmp_path) -> None:
+    t = one_line()
+    t["Contracts"][1][-1] = "2025-09-30"  # the price holds six months only
+    ty = load(tmp_path, t)
+    x = next(x for x in lines(ty) if x["line_id"] == "L1")
+    assert (x["recurrent"], x["fye"], x["plan"][FY]) == (False, "0.00", "600.00")
+    assert "R-TIM-1" in x["findings"]
+
+
+def test_tower_saving_is_not_local_cip(tmp_path) -> None:
+    ty = load(tmp_path, one_line(attribution="tower"))
+    s = summary(ty, FY)
+    assert (s["cip"]["delivered"], s["towers"]["recognised"]) == ("0.00", "1200.00")
+
+
+def test_bridge_steps_add_up_from_claimed_to_cip(tmp_path) -> None:
+    t = one_line()
+    t["BudgetAdjustments"][1] = budget("B1", "L1", "900.00", "2025-04-01")
+    t["SavingLines"].append(line("L2", "5.00", "4.00", "1200", "2025-04-01", kind="COST_AVOIDANCE_TENDER"))
+    t["Actuals"].append(["L1", "2025-06", "10", "1.50"])  # leakage £5
+    ty = load(tmp_path, t)
+    claimed, steps, counted = bridge(ty.figures, FY)
+    named = {s.reason: s.amount for s in steps if s.amount}
+    assert claimed == 240_000
+    assert named == {"not cash-releasing (cost avoidance, non-financial)": 120_000,
+                     "volume and timing against plan": -1_000, "leakage (paid above contract price)": 500,
+                     "budget removal short": 30_500}
+    assert claimed - sum(s.amount for s in steps) == counted == 90_000
