@@ -6,7 +6,7 @@ later months and sign-offs dated later are left out.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
@@ -59,10 +59,19 @@ def load_frames(engine: Engine, trust: str, as_at: date | None = None) -> Frames
             ("tower_spend", models.TowerSpend), ("tower_statements", models.TowerStatement),
             ("benchmarks", models.Benchmark), ("activity", models.Activity),
             ("policy_rows", models.PolicyValue))}
-    if as_at is not None:
-        tables["actuals"] = tables["actuals"][tables["actuals"]["month"] <= calendar.month_index(as_at)]
-        tables["signoffs"] = tables["signoffs"][tables["signoffs"]["date"] <= as_at]
-    return Frames(trust=dict(found), **tables)
+    frames = Frames(trust=dict(found), **tables)
+    return frames if as_at is None else cut(frames, as_at)
+
+
+def cut(frames: Frames, as_at: date) -> Frames:
+    """What was known at `as_at`: actuals of later months and sign-offs dated later are left out.
+
+    The board pack uses it to see the same trust at earlier month ends without re-reading the
+    database (in-month = YTD now minus YTD at the previous month end).
+    """
+    actuals = frames.actuals[frames.actuals["month"] <= calendar.month_index(as_at)]
+    signoffs = frames.signoffs[frames.signoffs["date"] <= as_at]
+    return replace(frames, actuals=actuals, signoffs=signoffs)
 
 
 def trust_policy(frames: Frames, base: Policy = DEFAULT) -> Policy:
