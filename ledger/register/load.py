@@ -67,7 +67,8 @@ TABLES: dict[str, type[SQLModel]] = {
     "Actuals": models.Actual, "BudgetAdjustments": models.BudgetAdjustment, "SignOffs": models.SignOff,
     "Evidence": models.Evidence, "TowerContribution": models.TowerContribution,
     "TowerSpend": models.TowerSpend, "TowerStatement": models.TowerStatement,
-    "Benchmarks": models.Benchmark, "Activity": models.Activity, "Policy": models.PolicyValue,
+    "Benchmarks": models.Benchmark, "Activity": models.Activity, "SpendExtract": models.SpendExtract,
+    "Policy": models.PolicyValue,
 }
 RENAMES = {  # register column -> table column, where the stored form differs
     "baseline_price": "baseline_micro", "new_price": "new_micro", "annual_volume": "annual_volume_milli",
@@ -76,6 +77,8 @@ RENAMES = {  # register column -> table column, where the stored form differs
     "price_paid": "price_micro", "spend": "spend_pence", "claimed": "claimed_pence",
     "p_lower_quartile": "p_lower_quartile_micro", "p_best": "p_best_micro",
     "non_pay_spend": "non_pay_pence", "wau": "wau_milli", "expected_cost_sum": "expected_cost_sum_pence",
+    "income": "income_pence", "p_median": "p_median_micro", "p_best_decile": "p_best_decile_micro",
+    "wau_constant": "wau_constant_pence",
 }
 REFERENCES = {  # (sheet, column) -> the sheet whose ids it must name
     ("SavingLines", "scheme_id"): "Schemes", ("SavingLines", "contract_id"): "Contracts",
@@ -119,20 +122,20 @@ class _Importer:
         self.register = register
         self.label = label
         self.problems = Problems()
-        self.ids: dict[str, set[str]] = {}
+        self.ids: dict[str, set[str] | None] = {}
         self.trust = ""
 
     def run(self, digest: str) -> ImportResult:
         present = {name.lower(): name for name in self.register.sheet_names()}
         for sheet in SHEETS:
             if sheet.required and sheet.name.lower() not in present:
-                self.problems.add(f"{self.label}:{sheet.name}", 0, "*", "required sheet is missing")
+                self.problems.add(self.register.where(sheet.name), 0, "*", "required sheet is missing")
         if self.problems.count:
             return ImportResult("", {}, False)
         trust_rows = list(self._records(SHEET_BY_NAME["trust"], present))
         if len(trust_rows) != 1:
             if not self.problems.count:
-                self.problems.add(f"{self.label}:Trust", 2, "org_code",
+                self.problems.add(self.register.where("Trust"), 2, "org_code",
                                   f"the Trust sheet must hold exactly one trust (found {len(trust_rows)})")
             return ImportResult("", {}, False)
         trust = trust_rows[0][1]
@@ -199,16 +202,20 @@ class _Importer:
             self.problems.add(where, int(re.sub(r"\D", "", merged.split(":")[0])), "*", f"merged cells {merged}: unmerge them so every cell holds its own value")
         columns = self._columns(sheet, raw)
         if columns is None:
+            self.ids[sheet.name] = None  # ids unknown: do not report references to this sheet
             return
         parsers = {name: parser_for(col) for name, col in columns.items() if col is not None}
         seen: dict[tuple, int] = {}
         ids = self.ids.setdefault(sheet.name, set())
+        first_key = sheet.key[0] if sheet.key else None
         for row_no, values in raw.rows:
             cells = {name: (values[i] if i < len(values) else None) for i, name in enumerate(raw.header)}
             if all(is_blank(v) for v in cells.values()):
                 continue
             record = self._record(sheet, where, row_no, cells, columns, parsers)
             if record is None:
+                if first_key and not is_blank(cells.get(first_key)):
+                    ids.add(str(cells[first_key]).strip())  # a bad row still names its id: no cascade
                 continue
             key = tuple(record.get(k) for k in sheet.key)
             if sheet.key and key in seen:
@@ -265,11 +272,14 @@ class _Importer:
     def _check_row(self, sheet: str, where: str, row_no: int, record: dict) -> None:
         """Checks within a row and against the sheets already read."""
         for (ref_sheet, column), target in REFERENCES.items():
-            if ref_sheet == sheet and record.get(column) and record[column] not in self.ids.get(target, set()):
+            known = self.ids.get(target, set())
+            if ref_sheet == sheet and record.get(column) and known is not None and record[column] not in known:
                 self.problems.add(where, row_no, column,
                                   f"names {target[:-1].lower()} {record[column]!r}, which is not in {target}")
         if sheet == "Contracts" and record.get("end_date") and record["end_date"] < record["start_date"]:
             self.problems.add(where, row_no, "end_date", "end date is before the start date")
+        if sheet == "TowerContribution" and record.get("amount") is None and record.get("income") is None:
+            self.problems.add(where, row_no, "amount", "give the notified amount, or the income to estimate it from")
         if sheet == "SavingLines":
             if record.get("end_date") and record["end_date"] < record["go_live"]:
                 self.problems.add(where, row_no, "end_date", "end date is before go_live")

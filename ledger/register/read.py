@@ -65,6 +65,10 @@ class Register:
             raise LedgerError(f"{self.label}: the workbook is corrupt or unreadable ({type(exc).__name__}: "
                               f"{exc})") from None
 
+    def where(self, name: str) -> str:
+        """How messages name a sheet: `register.xlsx:Sheet` or `folder/Sheet.csv`."""
+        return f"{self.label}:{name}" if self._book is not None else f"{self.path}/{name}.csv"
+
     def sheet_names(self) -> list[str]:
         if self._book is not None:
             return list(self._book.sheetnames)
@@ -81,7 +85,7 @@ class Register:
         rows = ws.iter_rows()
         header = [_header_text(c.value) for c in next(rows, ())]
         numbered = ((n, [_cell_value(c) for c in cells]) for n, cells in enumerate(rows, start=2))
-        return RawSheet(name, f"{self.label}:{name}", header, numbered, self._merged_ranges(name))
+        return RawSheet(name, self.where(name), header, numbered, self._merged_ranges(name))
 
     def _merged_ranges(self, name: str) -> tuple[str, ...]:
         """Merged cells hide values; read-only openpyxl does not list them, so scan the XML."""
@@ -117,7 +121,7 @@ class Register:
             finally:
                 fh.close()
 
-        return RawSheet(name, f"{self.path}/{name}.csv", header, rows())
+        return RawSheet(name, self.where(name), header, rows())
 
 
 class FormulaCell:

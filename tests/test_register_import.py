@@ -1,0 +1,199 @@
+"""Register import: every bad input is named by file:sheet:row:column and nothing is written."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from ledger.db import open_ledger
+from ledger.errors import LedgerError
+from ledger.register.load import RegisterInvalid, count_rows, import_register
+from tests.ledgers import base, budget, line, monthly, signed, write_register
+
+
+def good() -> dict:
+    t = base()
+    t["SavingLines"].append(line("L1", "2.00", "1.00", "1200", "2025-04-01"))
+    t["Actuals"] += monthly("L1", "2025-04", 3, "100", "1.00")
+    t["BudgetAdjustments"].append(budget("B1", "L1", "1200.00", "2025-04-01"))
+    t["SignOffs"] += signed("L1")
+    return t
+
+
+def problems(tmp_path: Path, tables: dict) -> list[str]:
+    """Import `tables` into a ledger already holding the good register; return the problem lines."""
+    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+    import_register(engine, write_register(tmp_path / "ok", good()))
+    before = count_rows(engine, "RT1")
+    with pytest.raises(RegisterInvalid) as err:
+        import_register(engine, write_register(tmp_path / "bad", tables))
+    assert count_rows(engine, "RT1") == before, "a failed import must leave the ledger exactly as it was"
+    return [p.replace(f"{tmp_path}/bad/", "") for p in str(err.value).splitlines()]
+
+
+def test_missing_sheet(tmp_path) -> None:
+    t = good()
+    del t["Schemes"]
+    assert problems(tmp_path, t) == ["Schemes.csv:0:*: required sheet is missing"]
+
+
+def test_missing_required_column(tmp_path) -> None:
+    t = good()
+    t["Contracts"] = [[c for c in row[:-2]] + row[-1:] for row in t["Contracts"]]  # drop start_date
+    assert problems(tmp_path, t) == ["Contracts.csv:1:start_date: required column is missing"]
+
+
+def test_text_in_money_price_and_date_columns(tmp_path) -> None:
+    t = good()
+    t["SavingLines"][1][10] = "3,4O"
+    t["SavingLines"][1][13] = "01/04/2025"
+    t["BudgetAdjustments"][1][5] = "twelve hundred"
+    assert problems(tmp_path, t) == [
+        "SavingLines.csv:2:new_price: not a number ('3,4O')",
+        "SavingLines.csv:2:go_live: not a date like 2025-11-01 ('01/04/2025')",
+        "BudgetAdjustments.csv:2:amount: not a number ('twelve hundred')",
+    ]
+
+
+def test_zero_and_negative_volumes(tmp_path) -> None:
+    t = good()
+    t["SavingLines"][1][12] = "0"
+    t["Actuals"][2][2] = "-5"
+    got = problems(tmp_path, t)
+    assert got[0] == "SavingLines.csv:2:annual_volume: a volume must be more than zero ('0')"
+    assert "Actuals.csv:3:volume: a volume must be more than zero ('-5')" in got
+
+
+def test_end_dates_before_start(tmp_path) -> None:
+    t = good()
+    t["Contracts"][1][-1] = "2024-03-31"
+    t["SavingLines"][1][14] = "2025-03-01"
+    assert problems(tmp_path, t) == ["Contracts.csv:2:end_date: end date is before the start date",
+                                     "SavingLines.csv:2:end_date: end date is before go_live"]
+
+
+def test_unknown_scheme_contract_and_line(tmp_path) -> None:
+    t = good()
+    t["SavingLines"][1][1] = "NOPE"
+    t["SavingLines"][1][2] = "C9"
+    t["Actuals"].append(["GHOST", "2025-05", "1", "1.00"])
+    got = problems(tmp_path, t)
+    assert got[:2] == ["SavingLines.csv:2:scheme_id: names scheme 'NOPE', which is not in Schemes",
+                       "SavingLines.csv:2:contract_id: names contract 'C9', which is not in Contracts"]
+    assert got[2:] == ["Actuals.csv:5:line_id: names savingline 'GHOST', which is not in SavingLines"]
+
+
+def test_duplicate_ids(tmp_path) -> None:
+    t = good()
+    t["SavingLines"].append(line("L1", "3.00", "1.00", "10", "2025-05-01"))
+    assert problems(tmp_path, t) == ["SavingLines.csv:3:line_id: duplicate line_id L1 (first on row 2)"]
+
+
+def test_deferral_is_rejected_at_entry(tmp_path) -> None:
+    t = good()
+    t["SavingLines"][1][6] = "STOCK_RUNDOWN"
+    got = problems(tmp_path, t)
+    assert got[0].startswith("SavingLines.csv:2:benefit_type: R-ELG-6")
+
+
+def test_blank_rows_are_skipped(tmp_path) -> None:
+    t = good()
+    t["Actuals"].insert(2, ["", "", "", ""])
+    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+    result = import_register(engine, write_register(tmp_path / "r", t))
+    assert result.rows["Actuals"] == 3
+
+
+def test_reimport_changes_nothing_and_a_change_replaces(tmp_path) -> None:
+    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+    folder = write_register(tmp_path / "r", good())
+    assert import_register(engine, folder).changed
+    assert not import_register(engine, folder).changed
+    t = good()
+    t["Actuals"] = t["Actuals"][:2]
+    assert import_register(engine, write_register(tmp_path / "r", t)).changed
+    assert count_rows(engine, "RT1")["Actuals"] == 1
+
+
+def xlsx(path: Path, tables: dict) -> Path:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in tables.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_xlsx_register_imports(tmp_path) -> None:
+    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+    result = import_register(engine, xlsx(tmp_path / "register.xlsx", good()))
+    assert result.rows["SavingLines"] == 1
+
+
+def test_xlsx_formulas_and_merged_cells_are_refused(tmp_path) -> None:
+    t = good()
+    t["SavingLines"][1][12] = "=100*12"
+    path = xlsx(tmp_path / "register.xlsx", t)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    wb["Schemes"].merge_cells("C2:D2")
+    wb.save(path)
+    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+    with pytest.raises(RegisterInvalid) as err:
+        import_register(engine, path)
+    assert str(err.value).splitlines() == [
+        "register.xlsx:Schemes:2:*: merged cells C2:D2: unmerge them so every cell holds its own value",
+        "register.xlsx:SavingLines:2:annual_volume: holds a formula (=100*12); paste values instead",
+    ]
+
+
+def test_excel_numbers_and_dates_are_read_exactly(tmp_path) -> None:
+    from datetime import datetime
+
+    t = good()
+    t["SavingLines"][1][9:14] = [4.1, 3.405, "unit", 24000, datetime(2025, 4, 1)]
+    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+    import_register(engine, xlsx(tmp_path / "register.xlsx", t))
+    from ledger.engine.summary import lines, load_trust
+
+    assert next(iter(lines(load_trust(engine, "RT1"))))["fye"] == "16680.00"  # (4.1 - 3.405) x 24,000
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"hello, this is not a workbook", "not an .xlsx workbook"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "password-protected or an old .xls"),
+])
+def test_files_that_are_not_workbooks(tmp_path, content: bytes, message: str) -> None:
+    path = tmp_path / "register.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(LedgerError, match=message):
+        import_register(open_ledger(f"sqlite:///{tmp_path}/l.db"), path)
+
+
+def test_corrupt_workbook(tmp_path) -> None:
+    path = xlsx(tmp_path / "register.xlsx", good())
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr("xl/workbook.xml", "<not xml")
+    with pytest.raises(LedgerError, match="corrupt or unreadable"):
+        import_register(open_ledger(f"sqlite:///{tmp_path}/l.db"), path)
+
+
+def test_cli_reports_every_problem_and_exits_1(tmp_path) -> None:
+    t = good()
+    t["SavingLines"][1][10] = "3,4O"
+    t["Actuals"][1][1] = "2025-13"
+    folder = write_register(tmp_path / "bad", t)
+    savings = shutil.which("savings", path=str(Path(sys.executable).parent))
+    run = subprocess.run([savings, "import", str(folder), "--db", f"sqlite:///{tmp_path}/l.db"],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 1
+    assert run.stderr.splitlines() == [f"{folder}/SavingLines.csv:2:new_price: not a number ('3,4O')",
+                                       f"{folder}/Actuals.csv:2:month: not a month like 2025-11 ('2025-13')"]
