@@ -127,6 +127,7 @@ class Evidence(SQLModel, table=True):
     file: str = ""
     sha256: str = ""
     captured_at: date | None = None
+    source: str = "register"  # "cli" rows (savings evidence add) survive a re-import
     source_row: int = 0
 
 
@@ -193,3 +194,77 @@ class RegisterImport(SQLModel, table=True):
     fingerprint: str
     rows: int
     imported_at: datetime
+
+
+# Governance (DOMAIN.md 4.6, 4.7; DESIGN.md "Storage"): written by ledger.governance, ledger.audit
+# and ledger.periods, never by the register import. On PostgreSQL, triggers from migration 0002
+# refuse UPDATE and DELETE of these rows.
+
+
+class AuditEvent(SQLModel, table=True):
+    """One event of the append-only audit trail; `hash` chains it to the event before (`prev_hash`)."""
+
+    seq: int = Field(primary_key=True, description="position in the chain, 1, 2, 3 ...")
+    trust: str = Field(index=True)
+    entity: str  # line, period, register, evidence
+    entity_id: str
+    action: str  # status, signoff, import, close_period, evidence, replan
+    from_status: str = ""
+    to_status: str = ""
+    actor: str
+    role: str = ""
+    reason: str = ""
+    evidence_ids: str = ""
+    effective_month: int | None = Field(default=None, description="month index a reversal counts from")
+    details: str = ""  # canonical JSON
+    recorded_at: datetime
+    prev_hash: str
+    hash: str
+
+
+class AuditHead(SQLModel, table=True):
+    """The last event of the chain: appending locks this row, so appends are serialised."""
+
+    chain: str = Field(primary_key=True)
+    seq: int
+    hash: str
+
+
+class LockedLine(SQLModel, table=True):
+    """R-GOV-4: a line that became VALIDATED, with a hash of its fields at that moment."""
+
+    trust: str = Field(primary_key=True)
+    line_id: str = Field(primary_key=True)
+    row_hash: str
+    event_seq: int
+    locked_at: datetime
+
+
+class PeriodLock(SQLModel, table=True):
+    """C4: a closed month (everything dated on or before it is locked) and the data it closed on."""
+
+    trust: str = Field(primary_key=True)
+    month: int = Field(primary_key=True, description="month index: year * 12 + month - 1")
+    lock_id: str = Field(unique=True)
+    fingerprint: str
+    rows: int
+    chain_seq: int
+    chain_hash: str
+    closed_by: str
+    role: str = ""
+    closed_at: datetime
+
+
+class PlanVersion(SQLModel, table=True):
+    """Section 8: a line's plan as approved (version 1) and each re-plan after it, never overwritten."""
+
+    trust: str = Field(primary_key=True)
+    line_id: str = Field(primary_key=True)
+    version: int = Field(primary_key=True)
+    reason: str
+    actor: str
+    event_seq: int
+    recorded_at: datetime
+    params: str  # canonical JSON of the fields the plan was computed from
+    months: str  # canonical JSON {"2025-11": pence, ...}
+    total_pence: int = Field(sa_column=_big(nullable=False))
