@@ -132,9 +132,12 @@ class Evidence(SQLModel, table=True):
 
 
 class TowerContribution(SQLModel, table=True):
+    """C for a year: the notified amount, or (amount empty) an estimate from `income_pence` (6.1)."""
+
     trust: str = Field(primary_key=True)
     fy: str = Field(primary_key=True)
-    amount_pence: int = Field(sa_column=_big(nullable=False))
+    amount_pence: int | None = Field(default=None, sa_column=_big(nullable=True))
+    income_pence: int | None = Field(default=None, sa_column=_big(nullable=True))
     basis: str = "notified"
     source_ref: str = ""
     source_row: int = 0
@@ -166,6 +169,10 @@ class Benchmark(SQLModel, table=True):
     p_lower_quartile_micro: int | None = Field(default=None, sa_column=_big(nullable=True))
     p_best_micro: int | None = Field(default=None, sa_column=_big(nullable=True))
     n_peers: int | None = None
+    p_median_micro: int | None = Field(default=None, sa_column=_big(nullable=True))
+    p_best_decile_micro: int | None = Field(default=None, sa_column=_big(nullable=True))
+    tower_code: str = ""
+    description: str = ""
     source_row: int = 0
 
 
@@ -175,7 +182,39 @@ class Activity(SQLModel, table=True):
     non_pay_pence: int = Field(sa_column=_big(nullable=False))
     wau_milli: int | None = Field(default=None, sa_column=_big(nullable=True))
     expected_cost_sum_pence: int | None = Field(default=None, sa_column=_big(nullable=True))
+    wau_constant_pence: int | None = Field(default=None, sa_column=_big(nullable=True))
     source_row: int = 0
+
+
+class SpendExtract(SQLModel, table=True):
+    """One addressable-spend transaction (PO or invoice line) for Carter compliance (7.1)."""
+
+    __table_args__ = (Index("ix_spendextract_trust_date", "trust", "date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    trust: str
+    transaction_id: str
+    date: date
+    supplier: str
+    amount_pence: int = Field(sa_column=_big(nullable=False))
+    addressable: bool = True
+    on_catalogue: bool = False
+    po_number: str = ""
+    contract_ref: str = ""
+    tower_code: str = ""
+    category: str = ""
+    source_row: int = 0
+
+
+class TowerRef(SQLModel, table=True):
+    """The tower reference in force when a user has imported one (else the shipped CSV, 6.1)."""
+
+    code: str = Field(primary_key=True)
+    valid_from: date = Field(primary_key=True)
+    valid_to: date | None = None
+    name: str
+    model: str = ""
+    successor: str = ""
+    note: str = ""
 
 
 class PolicyValue(SQLModel, table=True):
