@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ledger.engine import attribution
 from ledger.engine import eligibility as elig
 from ledger.engine import phasing
 from ledger.frames import Frames
@@ -97,7 +98,7 @@ def line_facts(frames: Frames, policy: Policy) -> pd.DataFrame:
     facts = facts.join(elig.signoff_status(lines, frames.signoffs, policy), on="line_id")
     facts = facts.join(elig.qia_status(lines, frames.schemes, policy), on="line_id")
     facts["duplicate_of"] = elig.duplicates(lines, pd.Series(go_live), pd.Series(full)).to_numpy()
-    facts["tower"] = (facts["attribution"] == "tower").to_numpy()
+    facts["tower"] = attribution.tower_flags(facts, policy)  # R-DUP-4
     facts["eligible"] = (facts["cash_releasing"] & facts["validated"] & facts["qia_ok"]
                          & facts["duplicate_of"].isna())
     return facts

@@ -21,7 +21,7 @@ from ledger.engine.findings import Finding, run_rules
 from ledger.frames import Frames, load_frames, trust_policy
 from ledger.money import money_text
 from ledger.policy import DEFAULT, Policy
-from ledger.towers import TowerRecon, ratio, reconcile
+from ledger.towers import TOWER_RULES, TowerRecon, reconcile
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class TrustYear:
 
     @cached_property
     def findings(self) -> list[Finding]:
-        return run_rules(self.figures)
+        return run_rules(self.figures, TOWER_RULES)
 
     def recon(self, fy: str) -> TowerRecon:
         return reconcile(self.frames, self.figures, fy)
@@ -88,11 +88,6 @@ def summary(ty: TrustYear, fy: str) -> dict:
     non_financial = y[~y["cash_releasing"] & y["benefit_type"].isin(elig.CASH_PATH_TYPES)]
     errors = sum(f.severity == "error" for f in ty.findings)
     warnings = sum(f.severity == "warning" for f in ty.findings)
-    recon = ty.recon(fy)
-    recognised, claimed = recon.total("recognised"), recon.total("claimed")
-    contribution = recon.contribution
-    local = recon.total("local_foregone")
-    target = None if contribution is None else contribution + (local or 0)
     as_at = ty.as_at or calendar.fy_bounds(fy)[1]
     return {
         "trust": ty.trust, "fy": fy, "as_at": as_at.isoformat(), "policy_set": ty.policy.label(),
@@ -114,17 +109,7 @@ def summary(ty: TrustYear, fy: str) -> dict:
         },
         "implementation_costs": money_text(y["impl_costs"].sum()),
         "leakage": money_text(y["leakage"].sum()),
-        "towers": {
-            "contribution": money_text(contribution),
-            "local_foregone": money_text(local),
-            "target": money_text(target),
-            "recognised": money_text(recognised),
-            "claimed": money_text(claimed),
-            "gap": money_text(None if target is None else recognised - target),
-            "net": money_text(None if contribution is None else recognised - contribution),
-            "coverage": ratio(recognised, contribution),
-            "recognition_rate": ratio(recognised, claimed),
-        },
+        "towers": ty.recon(fy).block(),
         "exceptions": {"errors": errors, "warnings": warnings},
     }
 

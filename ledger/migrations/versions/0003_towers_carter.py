@@ -1,4 +1,4 @@
-"""towers and Carter: estimated contribution, benchmark statistics, WAU constant, spend extract, tower reference
+"""towers and Carter: contribution estimate, benchmark statistics, WAU constant, spend extract, tower ref
 
 Revision ID: 0003
 Revises: 0002
@@ -9,6 +9,7 @@ prices, a tower code and a description (7.2). `activity` gains an optional WAU c
 `spendextract` holds addressable-spend transactions for Carter compliance, and `towerref` a
 user-imported tower reference table (6.1; the shipped CSV applies while it is empty).
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
