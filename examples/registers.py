@@ -12,6 +12,7 @@ import csv
 from calendar import monthrange
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -39,7 +40,6 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "Activity": ("fy", "non_pay_spend", "wau", "expected_cost_sum"),
     "Policy": ("key", "value"),
 }
-REQUIRED_SHEETS = ("Trust", "Contracts", "Schemes", "SavingLines")
 
 
 def sheet(name: str, records: Iterable[Mapping[str, str]], extra: Sequence[str] = ()) -> list[list[str]]:
@@ -72,6 +72,17 @@ def price(micros: int) -> str:
     pounds, rest = divmod(micros, 1_000_000)
     decimals = f"{rest:06d}".rstrip("0").ljust(2, "0")
     return f"{pounds}.{decimals}"
+
+
+def micros_of(text: str) -> int:
+    """`3.40` -> `3400000`: a price written by `price` back in millionths of a pound."""
+    return int(Decimal(text) * 1_000_000)
+
+
+def round_price(micros: int) -> int:
+    """Whole pence from £1 up, four decimals from 10p, six below (prices keep six decimals)."""
+    step = 10_000 if micros >= 1_000_000 else 100 if micros >= 100_000 else 1
+    return max(step, (micros + step // 2) // step * step)
 
 
 def pence_of(micros: int) -> int:

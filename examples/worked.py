@@ -4,8 +4,9 @@ The worked examples are the project's shared arithmetic: the ledger's tests, the
 board pack all quote them. Writing each as a register that `savings import` accepts means every
 example is checked through the same door as real data. Each register is for its own trust
 (`RE<n>`, acute, region South) so several can live in one ledger; the E3 variants are `RE3`,
-`RE3G` and `RE3N`. E1 and E2 are one register (E2 is E1's actuals), the one the contract check
-`/work/shared/contract/check.py` uses, so `worked/E2` holds the same files as `worked/E1`.
+`RE3G` and `RE3N`. E1 and E2 are one register (E2 is E1's actuals), row for row the one the
+shared contract check (`contract/check.py`) imports, so `worked/E2` holds the same files as
+`worked/E1`.
 
 Run `python -m savings_ledger_examples.worked [FOLDER]` to write them (default: `worked/` beside
 this module).
@@ -54,8 +55,7 @@ def _monthly_actuals(line_id: str, volume: str, price_paid: str) -> list[list[st
 def _adjustment(line_id: str, cost_centre: str, amount: str, effective_from: str, *,
                 recurrent: str = "true") -> dict[str, str]:
     """A budget reduction journal for one line (recurrent unless said otherwise)."""
-    adjustment_id = f"BA-{line_id}"
-    return {"adjustment_id": adjustment_id, "line_id": line_id, "ledger_ref": f"JNL-{line_id}",
+    return {"adjustment_id": f"BA-{line_id}", "line_id": line_id, "ledger_ref": f"JNL-{line_id}",
             "cost_centre": cost_centre, "subjective": "non_pay", "amount": amount, "recurrent": recurrent,
             "effective_from": effective_from}
 
@@ -73,15 +73,18 @@ def _scheme(scheme_id: str, title: str, qia_ref: str = "") -> list[list[str]]:
 
 
 def _minimal(name: str) -> Tables:
-    """The smallest valid register: one trust, contract, scheme and (unvalidated) line."""
+    """The smallest valid register: one trust, contract, scheme and line.
+
+    The line is cost avoidance (a tender below quotes), so it raises no exception of its own.
+    """
     number = name[1:]
     return {
         "Trust": _trust(f"RE{number}", f"Example {name} NHS Trust"),
         "Contracts": _contract(f"C-{name}", "Example Supplies Ltd", "2025-04-01", "2028-03-31"),
         "Schemes": _scheme(f"S-{name}", "Example scheme"),
         "SavingLines": sheet("SavingLines", [_line(
-            line_id=name, scheme_id=f"S-{name}", contract_id=f"C-{name}", product_code="A",
-            cost_centre="CC90", benefit_type="PRICE_REDUCTION", baseline_price="1.00", new_price="0.90",
+            line_id=name, scheme_id=f"S-{name}", contract_id=f"C-{name}", product_code="MIN-1",
+            cost_centre="CC90", benefit_type="COST_AVOIDANCE_TENDER", baseline_price="1.00", new_price="0.90",
             unit="each", annual_volume="12000", go_live="2025-04-01",
             notes=f"minimal line so the {name} register is valid")]),
     }
@@ -95,8 +98,7 @@ def e1() -> Tables:
     those of the contract check's REGISTER.
     """
     return {
-        "Trust": sheet("Trust", [{"org_code": "RE1", "name": "Example One NHS Trust", "trust_type": "acute",
-                                  "region": "South"}]),
+        "Trust": _trust("RE1", "Example One NHS Trust"),
         "Contracts": sheet("Contracts", [{"contract_id": "G1", "supplier": "Glove Supplies Ltd",
                                           "route": "local", "category": "Clinical consumables",
                                           "start_date": "2025-11-01", "end_date": "2028-10-31"}]),
@@ -176,8 +178,10 @@ def e4() -> Tables:
                   new_price="52500.00", unit="year", annual_volume="1", go_live="2025-04-01",
                   notes="DOMAIN.md E4: supplier ask above the budgeted price, resisted"),
         ]),
-        "Actuals": sheet("Actuals", [{"line_id": "INF-CASH", "month": "2025-04", "volume": "1",
-                                      "price_paid": "51500.00"}]),
+        # the annual charge invoiced monthly: 0.084 of a year in four months, 0.083 in eight (1.000)
+        "Actuals": sheet("Actuals", [{"line_id": "INF-CASH", "month": month,
+                                      "volume": "0.084" if i < 4 else "0.083", "price_paid": "51500.00"}
+                                     for i, month in enumerate(FY_MONTHS)]),
         "BudgetAdjustments": sheet("BudgetAdjustments", [
             _adjustment("INF-CASH", "CC40", "1000.00", "2025-04-01")]),
         "SignOffs": _signoffs("INF-CASH", "2025-04-20"),

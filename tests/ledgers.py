@@ -68,7 +68,7 @@ def write_register(folder: Path, tables: dict[str, list[list[str]]]) -> Path:
     return folder
 
 
-def load(tmp_path: Path, tables: dict[str, list[list[str]]], as_at=None) -> TrustYear:  # noqa: ANN001
+def load(tmp_path: Path, tables: dict[str, list[list[str]]], as_at=None) -> TrustYear:
     """Write `tables` as a register, import it into a fresh SQLite ledger and compute the trust."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     engine = open_ledger(f"sqlite:///{tmp_path}/ledger.db")

@@ -31,7 +31,7 @@ REASONS = (
     ("duplicate of another line", "R-DUP-1"),
     ("volume and timing against plan", "R-ACT-1"),
     ("leakage (paid above contract price)", "R-LEA-1"),
-    ("implementation costs", "R-ELG-4"),
+    ("implementation costs (up to the year's delivery)", "R-ELG-4"),
     ("not signed off", "R-ELG-1"),
     ("QIA missing", "R-GOV-2"),
     ("no budget removal", "R-ELG-1a"),
@@ -54,7 +54,7 @@ def line_steps(fig: Figures, fy: str) -> pd.DataFrame:
     qia = f["qia_ok"].to_numpy()
     has_budget = f["has_budget"].to_numpy()
     plan, delivered, leak = y["cip_plan"].to_numpy(), y["delivered"].to_numpy(), y["leakage"].to_numpy()
-    net = delivered - y["impl_costs"].to_numpy()
+    net = np.maximum(delivered - y["impl_costs"].to_numpy(), 0)  # costs beyond delivery are not negative CIP
     cip = y["cip"].to_numpy()
     eligible = live & validated & qia
     amounts = [
@@ -65,7 +65,7 @@ def line_steps(fig: Figures, fy: str) -> pd.DataFrame:
         np.where(dup, plan, 0),
         np.where(live, plan - delivered - leak, 0),
         np.where(live, leak, 0),
-        np.where(live, y["impl_costs"].to_numpy(), 0),
+        np.where(live, delivered - net, 0),
         np.where(live & ~validated, net, 0),
         np.where(live & validated & ~qia, net, 0),
         np.where(eligible & ~has_budget, net, 0),

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ledger.engine import attribution
+from ledger.engine import attribution, phasing
 from ledger.engine import eligibility as elig
-from ledger.engine import phasing
+from ledger.engine import status as st
 from ledger.frames import Frames
 from ledger.money import div_round, exact_product
 from ledger.policy import Policy
@@ -97,6 +97,9 @@ def line_facts(frames: Frames, policy: Policy) -> pd.DataFrame:
     facts["fye"] = np.where(facts["recurrent"], div_round(annual, phasing.UNITS_PER_PENNY), 0)
     facts = facts.join(elig.signoff_status(lines, frames.signoffs, policy), on="line_id")
     facts = facts.join(elig.qia_status(lines, frames.schemes, policy), on="line_id")
+    facts = facts.join(st.line_status(lines, frames.schemes, frames.events, facts.set_index("line_id")["validated"]),
+                       on="line_id")
+    facts["qia_ok"] = facts["qia_ok"] | facts["qia_passed"]  # R-GOV-2: a QIA_APPROVED event is a QIA
     facts["duplicate_of"] = elig.duplicates(lines, pd.Series(go_live), pd.Series(full)).to_numpy()
     facts["tower"] = attribution.tower_flags(facts, policy)  # R-DUP-4
     facts["eligible"] = (facts["cash_releasing"] & facts["validated"] & facts["qia_ok"]
@@ -164,6 +167,9 @@ def compute(frames: Frames, policy: Policy) -> Figures:
     cip_m["cip_plan"] = phasing.plan_pence(cip_m, annual, one_off, go_month)
     cip_m["avoided"] = phasing.plan_pence(cip_m, avoided, one_off, go_month)
     cip_m["forecast"] = np.where(cip_m["has_actuals"], cip_m["delivered"], cip_m["cip_plan"])
+    stop = facts["stop_month"].to_numpy(np.int64)[cip_m["pos"].to_numpy()]
+    gone = (stop != st.NEVER) & (cip_m["month"].to_numpy() >= stop)  # R-REV-1: stops from that month
+    cip_m.loc[gone, ["delivered", "leakage", "forecast"]] = 0
     plan_m = _months(facts, "plan_end")
     plan_m["plan"] = phasing.plan_pence(plan_m, annual, one_off, go_month)
     term_m = _months(facts, "term_end")
@@ -181,12 +187,15 @@ def compute(frames: Frames, policy: Policy) -> Figures:
     years[years.columns.drop("line_id")] = years[years.columns.drop("line_id")].astype(np.int64)
     years["fy"] = phasing.fy_label_of(years["fy_year"])
     years["removed"] = phasing.budget_removed(years, frames.budgets).to_numpy()
+    years["cost_pressure"] = st.cost_pressure(years, frames.budgets, facts.set_index("line_id")["stop_month"]).to_numpy()
     f = facts.set_index("line_id").reindex(years["line_id"])
     eligible = f["eligible"].to_numpy()
     cash = f["cash_releasing"].to_numpy()
     tower = f["tower"].to_numpy()
     net = years["delivered"].to_numpy() - years["impl_costs"].to_numpy()
-    counted = np.where(eligible, np.minimum(net, years["removed"].to_numpy()), 0)
+    # R-ELG-1a / R-ELG-4: count the net saving up to the budget removed; costs that exceed the
+    # year's delivery are shown as implementation costs, never as negative CIP.
+    counted = np.where(eligible, np.clip(net, 0, np.maximum(years["removed"].to_numpy(), 0)), 0)
     years["net"] = np.where(cash, net, 0)
     years["cip"] = np.where(tower, 0, counted)
     years["tower_recognised"] = np.where(tower, counted, 0)

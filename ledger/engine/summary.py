@@ -79,6 +79,7 @@ def summary(ty: TrustYear, fy: str) -> dict:
     fig = ty.figures
     y = _year(fig, fy)
     local_cash = y[y["cash_releasing"] & ~y["tower"]]
+    local_cash = local_cash.assign(forecast=local_cash["forecast"] - local_cash["impl_costs"])  # R-ELG-4: net
     start_year = calendar.parse_fy(fy)
     go_year = pd.to_datetime(y["go_live"]).dt.year - (pd.to_datetime(y["go_live"]).dt.month < 4)
     new_this_year = local_cash[(go_year[local_cash.index] == start_year)]
