@@ -5,6 +5,8 @@ It lives here because reports import the ledger and never the reverse.
 from __future__ import annotations
 
 from ledger.cli import app
+from reports import demo, pack_cli  # noqa: F401  (register `savings demo` and `savings pack`)
+from reports import workbook_cli  # noqa: F401  (registers `savings workbook`)
 
 
 def main() -> None:

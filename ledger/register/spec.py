@@ -108,3 +108,14 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("Policy", (_r("key"), _r("value")), key=("key",)),
 )
 SHEET_BY_NAME = {s.name.lower(): s for s in SHEETS}
+
+
+def markdown_table() -> str:
+    """The register format as a Markdown table (docs/register.md holds it; a test keeps them equal)."""
+    rows = ["| sheet | column | required | kind | allowed values / notes |", "|---|---|---|---|---|"]
+    for sheet in SHEETS:
+        for column in sheet.columns:
+            notes = ", ".join(column.codes) if len(column.codes) <= 6 else f"{len(column.codes)} codes, see below"
+            rows.append(f"| {sheet.name}{' (required)' if sheet.required else ''} | {column.name} | "
+                        f"{'yes' if column.required else ''} | {column.kind} | {notes or column.help} |")
+    return "\n".join(rows)
