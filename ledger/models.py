@@ -307,3 +307,25 @@ class PlanVersion(SQLModel, table=True):
     params: str  # canonical JSON of the fields the plan was computed from
     months: str  # canonical JSON {"2025-11": pence, ...}
     total_pence: int = Field(sa_column=_big(nullable=False))
+
+
+# Web users (reports.web): who may log in, in which role, and which trusts each one sees.
+
+
+class WebUser(SQLModel, table=True):
+    """A person who logs in to the web app; `display_name` is what sign-offs and the audit trail record."""
+
+    username: str = Field(primary_key=True)
+    display_name: str = Field(unique=True)
+    password_hash: str
+    role: str  # procurement, budget_holder, finance, clinical, board, auditor, admin
+    region: str = ""  # set: the user also sees every trust of this region
+    disabled: bool = False
+    created_at: datetime
+
+
+class WebMembership(SQLModel, table=True):
+    """A trust a web user belongs to (sees, and acts on within their role)."""
+
+    username: str = Field(primary_key=True)
+    trust: str = Field(primary_key=True)
