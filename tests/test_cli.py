@@ -1,0 +1,76 @@
+"""The command line as a newcomer meets it: help, tables, JSON, exit codes, clear errors."""
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from reports.cli import app
+from tests.ledgers import write_register
+from tests.test_engine_rules import one_line
+
+runner = CliRunner()
+
+
+def ledger(tmp_path, tables=None) -> str:  # noqa: ANN001
+    url = f"sqlite:///{tmp_path}/l.db"
+    result = runner.invoke(app, ["import", str(write_register(tmp_path / "r", tables or one_line())), "--db", url])
+    assert result.exit_code == 0, result.output
+    return url
+
+
+def test_summary_table_and_json_agree(tmp_path) -> None:
+    url = ledger(tmp_path)
+    table = runner.invoke(app, ["summary", "--trust", "RT1", "--fy", "2025/26", "--db", url])
+    data = json.loads(runner.invoke(app, ["summary", "--trust", "RT1", "--fy", "2025/26", "--db", url,
+                                          "--json"]).output)
+    assert data["cip"]["delivered"] == "1200.00"
+    assert "CIP delivered (Grade A)           £1,200.00" in table.output
+
+
+def test_clean_check_prints_nothing_and_exits_0(tmp_path) -> None:
+    url = ledger(tmp_path)
+    result = runner.invoke(app, ["check", "--trust", "RT1", "--db", url])
+    assert (result.exit_code, result.output) == (0, "")
+
+
+def test_check_exits_1_on_errors_and_lists_them(tmp_path) -> None:
+    t = one_line()
+    t["SignOffs"][1][2] = "Pat Procurement"  # (finding) the creator signs as budget holder
+    url = ledger(tmp_path, t)
+    result = runner.invoke(app, ["check", "--trust", "RT1", "--db", url, "--json"])
+    assert result.exit_code == 1
+    assert [(f["rule_id"], f["severity"], f["line_id"]) for f in json.loads(result.output)] == [
+        ("R-GOV-3", "error", "L1")]
+
+
+def test_unknown_trust_and_bad_year_are_clear(tmp_path) -> None:
+    url = ledger(tmp_path)
+    missing = runner.invoke(app, ["summary", "--trust", "NOPE", "--fy", "2025/26", "--db", url])
+    assert missing.exit_code == 1
+    assert "trust 'NOPE' is not in the ledger (it holds: RT1)" in missing.output
+    bad_year = runner.invoke(app, ["summary", "--trust", "RT1", "--fy", "2025-26", "--db", url])
+    assert bad_year.exit_code == 2
+    assert "not a financial year like 2025/26" in bad_year.output
+
+
+def test_template_writes_every_sheet_with_dropdowns(tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    from ledger.register.spec import SHEETS
+
+    path = tmp_path / "register.xlsx"
+    assert runner.invoke(app, ["template", str(path)]).exit_code == 0
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["README", *(s.name for s in SHEETS)]
+    lines = wb["SavingLines"]
+    assert [c.value for c in lines[1]][:3] == ["line_id", "scheme_id", "contract_id"]
+    assert any("PRICE_REDUCTION" in (dv.formula1 or "") for dv in lines.data_validations.dataValidation)
+
+
+def test_an_empty_template_imports_with_a_clear_error(tmp_path) -> None:
+    path = tmp_path / "register.xlsx"
+    runner.invoke(app, ["template", str(path)])
+    result = runner.invoke(app, ["import", str(path), "--db", f"sqlite:///{tmp_path}/l.db"])
+    assert result.exit_code == 1
+    assert "register.xlsx:Trust:2:org_code: the Trust sheet must hold exactly one trust (found 0)" in result.output

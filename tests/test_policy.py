@@ -1,0 +1,48 @@
+"""Policy sets: defaults, overrides from TOML or the register, locked values, labels on outputs."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from ledger.errors import LedgerError
+from ledger.policy import DEFAULT, load_toml, with_overrides
+
+
+def test_default_is_named_and_has_no_differences() -> None:
+    assert DEFAULT.label() == "nhs-default@1"
+    assert DEFAULT.differences() == {}
+
+
+def test_overrides_are_printed_with_the_set_name(tmp_path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text('[policy]\nrecurrent_claim_window = "financial_year_only"\n'
+                    'signoff_roles_required = ["budget_holder", "finance", "procurement"]\n')
+    policy = load_toml(path)
+    assert policy.signoff_roles_required == ("budget_holder", "finance", "procurement")
+    assert policy.label() == ("nhs-default@1 (recurrent_claim_window=financial_year_only, "
+                              "signoff_roles_required=budget_holder+finance+procurement)")
+
+
+def test_maturity_weights_from_text() -> None:
+    policy = with_overrides(DEFAULT, {"maturity_weights": "validated=1,fully_developed=0.8"})
+    assert policy.weight("fully_developed") == Decimal("0.8")
+    assert policy.weight("in_progress") == Decimal("0")
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("cip_requires_budget_removal", "false", "cannot be changed"),
+    ("recurrent_claim_window", "forever", "is not one of"),
+    ("no_such_key", "1", "unknown policy key"),
+    ("net_of_implementation_costs", "perhaps", "is not true/false"),
+])
+def test_bad_overrides_are_refused(key: str, value: str, message: str) -> None:
+    with pytest.raises(LedgerError, match=message):
+        with_overrides(DEFAULT, {key: value})
+
+
+def test_unreadable_policy_file(tmp_path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text("this is = = not toml")
+    with pytest.raises(LedgerError, match="cannot read policy file"):
+        load_toml(path)
