@@ -8,7 +8,7 @@ end of that day are left out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 from sqlalchemy import select
@@ -95,7 +95,7 @@ def cut(frames: Frames, as_at: date) -> Frames:
     """
     actuals = frames.actuals[frames.actuals["month"] <= calendar.month_index(as_at)]
     signoffs = frames.signoffs[frames.signoffs["date"] <= as_at]
-    until = datetime.combine(as_at + timedelta(days=1), time())
+    until = datetime.combine(as_at + timedelta(days=1), time(), tzinfo=UTC)  # end of that day, UTC
     recorded = {name: frame[frame["recorded_at"] < until] if "recorded_at" in frame else frame
                 for name, frame in (("events", frames.events), ("plan_versions", frames.plan_versions))}
     return replace(frames, actuals=actuals, signoffs=signoffs, **recorded)

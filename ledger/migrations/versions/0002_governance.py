@@ -50,7 +50,7 @@ def upgrade() -> None:
         sa.Column("evidence_ids", sa.String(), nullable=False),
         sa.Column("effective_month", sa.Integer(), nullable=True),
         sa.Column("details", sa.String(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("prev_hash", sa.String(), nullable=False),
         sa.Column("hash", sa.String(), nullable=False),
         sa.PrimaryKeyConstraint("seq"),
@@ -70,7 +70,7 @@ def upgrade() -> None:
         sa.Column("line_id", sa.String(), nullable=False),
         sa.Column("row_hash", sa.String(), nullable=False),
         sa.Column("event_seq", sa.Integer(), nullable=False),
-        sa.Column("locked_at", sa.DateTime(), nullable=False),
+        sa.Column("locked_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("trust", "line_id"),
     )
     op.create_table(
@@ -84,7 +84,7 @@ def upgrade() -> None:
         sa.Column("chain_hash", sa.String(), nullable=False),
         sa.Column("closed_by", sa.String(), nullable=False),
         sa.Column("role", sa.String(), nullable=False),
-        sa.Column("closed_at", sa.DateTime(), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("trust", "month"),
         sa.UniqueConstraint("lock_id"),
     )
@@ -96,7 +96,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(), nullable=False),
         sa.Column("actor", sa.String(), nullable=False),
         sa.Column("event_seq", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("params", sa.String(), nullable=False),
         sa.Column("months", sa.String(), nullable=False),
         sa.Column("total_pence", sa.BigInteger(), nullable=False),
@@ -145,14 +145,14 @@ def _pg_guards() -> list[str]:
              IF NOT changed THEN RETURN NEW; END IF;
              IF TG_OP <> 'INSERT' AND EXISTS (SELECT 1 FROM lockedline l
                                                WHERE l.trust = OLD.trust AND l.line_id = OLD.line_id) THEN
-               RAISE EXCEPTION 'savings: line % of trust % is validated: % refused (R-GOV-4); reverse it and enter a new line',
+               RAISE EXCEPTION 'savings: line % of % is validated: % refused (R-GOV-4); reverse it instead',
                  OLD.line_id, OLD.trust, TG_OP;
              END IF;
              IF TG_OP <> 'INSERT' THEN
                closed := savings_closed_through(OLD.trust);
                IF closed IS NOT NULL AND (extract(year FROM OLD.go_live)::int * 12
                                           + extract(month FROM OLD.go_live)::int - 1) <= closed THEN
-                 RAISE EXCEPTION 'savings: line % of trust % goes live in a closed month (closed through %): % refused; reverse it in an open month',
+                 RAISE EXCEPTION 'savings: line % of % is in a closed month (closed through %): % refused',
                    OLD.line_id, OLD.trust, savings_month_label(closed), TG_OP;
                END IF;
              END IF;
@@ -160,7 +160,7 @@ def _pg_guards() -> list[str]:
                closed := savings_closed_through(NEW.trust);
                IF closed IS NOT NULL AND (extract(year FROM NEW.go_live)::int * 12
                                           + extract(month FROM NEW.go_live)::int - 1) <= closed THEN
-                 RAISE EXCEPTION 'savings: line % of trust % would go live in a closed month (closed through %): % refused',
+                 RAISE EXCEPTION 'savings: line % of % would be in a closed month (closed through %): % refused',
                    NEW.line_id, NEW.trust, savings_month_label(closed), TG_OP;
                END IF;
              END IF;
@@ -185,7 +185,7 @@ def _pg_guards() -> list[str]:
                END IF;
                closed := savings_closed_through(r ->> 'trust');
                IF closed IS NOT NULL AND m <= closed THEN
-                 RAISE EXCEPTION 'savings: % on % refused: % is in a closed month for trust % (closed through %); enter a reversal dated in an open month',
+                 RAISE EXCEPTION 'savings: % on % refused: % is closed for % (closed through %)',
                    TG_OP, TG_TABLE_NAME, savings_month_label(m), r ->> 'trust', savings_month_label(closed);
                END IF;
              END LOOP;

@@ -1,0 +1,102 @@
+"""Evidence attached to saving lines: invoices, contracts, QIAs, journals (DOMAIN.md 11, R-ELG-1).
+
+A file is stored once under its sha256 in the evidence store (`ledger.audit.evidence_root`) and
+listed with its type and capture date. Files attached with `savings evidence add` carry
+source "cli" and survive a register re-import; files named in the register's Evidence sheet
+(relative to the register) are stored at import, and a stated sha256 must match the file.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection, Engine
+
+from ledger import audit, models, periods
+from ledger.errors import LedgerError
+from ledger.register.spec import EVIDENCE_TYPES
+
+EVIDENCE = models.Evidence.__table__
+
+
+def attach(engine: Engine, line_id: str, file: Path, kind: str, person: str, trust: str | None = None,
+           evidence_id: str | None = None, on: date | None = None, now: datetime | None = None) -> dict:
+    """Store `file` and attach it to the line as evidence of `kind`; return the evidence row."""
+    from ledger.governance import resolve_trust
+
+    if kind not in EVIDENCE_TYPES:
+        raise LedgerError(f"--type {kind!r} is not one of {', '.join(EVIDENCE_TYPES)}")
+    if not person.strip():
+        raise LedgerError("--person is required: who attaches the evidence")
+    file = Path(file)
+    if not file.is_file():
+        raise LedgerError(f"{file}: no such file")
+    now = now or audit.utc_now()
+    on = on or now.date()
+    root = audit.evidence_root(engine)
+    with engine.connect() as conn, conn.begin():
+        trust = resolve_trust(conn, line_id, trust)
+        audit.begin_write(conn, trust)
+        periods.refuse_if_closed(conn, trust, on, "evidence")
+        try:
+            sha = audit.store_file(root, file)
+        except OSError as exc:
+            raise LedgerError(f"cannot store {file} in the evidence store {root}: {exc}") from None
+        evidence_id = evidence_id or f"EV-{line_id}-{sha[:8]}"
+        taken = conn.execute(select(EVIDENCE.c.line_id).where(EVIDENCE.c.trust == trust,
+                                                              EVIDENCE.c.evidence_id == evidence_id)).scalar()
+        if taken is not None:
+            raise LedgerError(f"evidence id {evidence_id} is already used (line {taken}); give another --id")
+        row = {"trust": trust, "evidence_id": evidence_id, "line_id": line_id, "type": kind, "file": file.name,
+               "sha256": sha, "captured_at": on, "source": "cli", "source_row": 0}
+        conn.execute(EVIDENCE.insert(), [row])
+        audit.append_events(conn, [{"trust": trust, "entity": "evidence", "entity_id": evidence_id,
+                                    "action": "evidence", "actor": person.strip(), "reason": f"{kind} for {line_id}",
+                                    "evidence_ids": evidence_id,
+                                    "details": {"line_id": line_id, "type": kind, "file": file.name, "sha256": sha}}],
+                            now)
+    return row
+
+
+def listing(engine: Engine, trust: str, line_id: str | None = None) -> list[dict]:
+    """The trust's evidence (or one line's): id, line, type, date, file, sha256, and whether it is stored."""
+    root = audit.evidence_root(engine)
+    query = select(EVIDENCE).where(EVIDENCE.c.trust == trust)
+    if line_id:
+        query = query.where(EVIDENCE.c.line_id == line_id)
+    with engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(query.order_by(EVIDENCE.c.line_id, EVIDENCE.c.evidence_id)).mappings()]
+    for row in rows:
+        row["stored"] = bool(row["sha256"]) and audit.stored_path(root, row["sha256"]).is_file()
+    return rows
+
+
+def store_register_files(conn: Connection, trust: str, evidence: pd.DataFrame, register: Path, where: str) -> None:
+    """Store the files the register's Evidence sheet names (relative to the register).
+
+    A stated sha256 must match the file; an empty one is filled in. A named file that is not
+    there is refused unless its sha256 is stated (then `audit verify` looks for it in the store).
+    """
+    rows = evidence[(evidence["source"] == "register") & (evidence["file"].fillna("") != "")]
+    if rows.empty:
+        return
+    base = register if register.is_dir() else register.parent
+    root = audit.evidence_root(conn.engine)
+    problems = []
+    for row in rows.itertuples():
+        path = base / row.file
+        if not path.is_file():
+            if not row.sha256:
+                problems.append(f"{where}:{row.source_row}:file: {row.file} is not next to the register "
+                                "(and no sha256 is given)")
+            continue
+        sha = audit.store_file(root, path)
+        if row.sha256 and row.sha256.lower() != sha:
+            problems.append(f"{where}:{row.source_row}:sha256: {row.file} hashes to {sha}, not {row.sha256}")
+        elif not row.sha256:
+            conn.execute(update(EVIDENCE).where(EVIDENCE.c.trust == trust, EVIDENCE.c.evidence_id == row.evidence_id)
+                         .values(sha256=sha))
+    if problems:
+        raise LedgerError("\n".join(problems))

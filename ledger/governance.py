@@ -1,0 +1,391 @@
+"""Governance commands: move a line through R-GOV-1, sign it off under R-GOV-3, reverse it (R-REV-1).
+
+Each command is one transaction holding the trust's write lock: it reads the line as it is now,
+refuses an illegal step with a message that says why and what to do instead, and records what it
+did as audit events (plus a sign-off row, a line lock or a plan version). Sign-offs remain the one
+rule for "validated" (ledger.engine.eligibility); the command records the VALIDATED event when the
+last required approval arrives. `after_import` records the same things for a register import.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+
+from ledger import audit, calendar, evidence, models, periods
+from ledger.engine import eligibility as elig
+from ledger.engine import status as st
+from ledger.engine.figures import Figures, compute
+from ledger.errors import LedgerError
+from ledger.fingerprint import fingerprint
+from ledger.frames import Frames, load_frames, trust_policy
+from ledger.locks import LINE_FIELDS, LOCKED_LINES, row_hash
+from ledger.money import from_pence
+from ledger.register.read import Register
+from ledger.register.spec import ROLES
+
+LINES = models.SavingLine.__table__
+VERSIONS = models.PlanVersion.__table__
+APPROVERS = {"QIA_APPROVED": ("clinical",), "PLAN_APPROVED": ("budget_holder", "finance"), "CLOSED": ("finance",)}
+NEEDS_REASON = ("REJECTED", "WITHDRAWN", "REVERSED")
+IMPORTER = "register import"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did: the line, its status now, and a sentence for the user."""
+
+    trust: str
+    line_id: str
+    status: str
+    message: str
+
+
+@dataclass(frozen=True)
+class _Line:
+    trust: str
+    frames: Frames
+    figures: Figures
+    fact: pd.Series
+
+
+def resolve_trust(conn: Connection, line_id: str, trust: str | None) -> str:
+    """The trust holding `line_id` (given, or found when the id is unique across trusts)."""
+    query = select(LINES.c.trust).where(LINES.c.line_id == line_id)
+    found = sorted(set(conn.execute(query).scalars()))
+    if trust:
+        if trust not in found:
+            raise LedgerError(f"line {line_id} is not in trust {trust}")
+        return trust
+    if not found:
+        raise LedgerError(f"line {line_id} is not in the ledger; import the register that holds it")
+    if len(found) > 1:
+        raise LedgerError(f"line {line_id} is in trusts {', '.join(found)}: give --trust")
+    return found[0]
+
+
+def _load_line(conn: Connection, trust: str, line_id: str) -> _Line:
+    frames = load_frames(conn, trust, skip=("actuals",))
+    figures = compute(frames, trust_policy(frames))
+    return _Line(trust, frames, figures, figures.lines.set_index("line_id").loc[line_id])
+
+
+def _check_person(person: str, role: str) -> str:
+    if not person.strip():
+        raise LedgerError("--person is required: who is doing this")
+    if role not in ROLES:
+        raise LedgerError(f"--role {role!r} is not one of {', '.join(ROLES)}")
+    return person.strip()
+
+
+def _same(a: str, b: str) -> bool:
+    return a.strip().lower() == b.strip().lower() != ""
+
+
+def _check_evidence(line: _Line, ids: Sequence[str]) -> str:
+    ev = line.frames.evidence
+    known = set(ev.loc[ev["line_id"] == line.fact.name, "evidence_id"])
+    for evidence_id in ids:
+        if evidence_id not in known:
+            raise LedgerError(f"evidence {evidence_id} is not attached to line {line.fact.name} "
+                              f"(attach it with: savings evidence add {line.fact.name} FILE --type TYPE)")
+    return ",".join(ids)
+
+
+def _status_event(line: _Line, to: str, actor: str, role: str, reason: str, **extra: object) -> dict:
+    return {"trust": line.trust, "entity": "line", "entity_id": line.fact.name, "action": "status",
+            "from_status": line.fact["status"], "to_status": to, "actor": actor, "role": role, "reason": reason,
+            **extra}
+
+
+def _lock(conn: Connection, trust: str, line_id: str, seq: int, now: datetime) -> None:
+    row = conn.execute(select(LINES).where(LINES.c.trust == trust, LINES.c.line_id == line_id)).mappings().one()
+    conn.execute(LOCKED_LINES.insert(), [{"trust": trust, "line_id": line_id, "row_hash": row_hash(row),
+                                          "event_seq": seq, "locked_at": now}])
+
+
+def _is_locked(conn: Connection, trust: str, line_id: str) -> bool:
+    query = select(LOCKED_LINES.c.line_id).where(LOCKED_LINES.c.trust == trust, LOCKED_LINES.c.line_id == line_id)
+    return conn.execute(query).first() is not None
+
+
+def _approvals(signoffs: pd.DataFrame, line_id: str) -> pd.DataFrame:
+    """The latest decision per role on a line (what R-GOV-3 is checked against)."""
+    mine = signoffs[signoffs["line_id"] == line_id].reset_index(drop=True)
+    mine = mine.assign(order=range(len(mine))).sort_values(["date", "order"])
+    return mine.groupby("role", as_index=False).last()
+
+
+def _why_not_in_delivery(line_id: str, status: str) -> str:
+    if status == "VALIDATED":
+        return f"line {line_id} is already VALIDATED"
+    if status in (*st.STOPPED, "CLOSED"):
+        return f"line {line_id} is {status}: it can no longer be signed off"
+    return (f"line {line_id} is {status}: sign-off comes once it is IN_DELIVERY "
+            f"(next step: savings advance {line_id} --to {st.TRANSITIONS[status][0]})")
+
+
+def signoff(engine: Engine, line_id: str, role: str, person: str, approve: bool, comment: str = "",
+            trust: str | None = None, on: date | None = None, now: datetime | None = None) -> Outcome:
+    """R-ELG-1/R-GOV-3: record one sign-off; the last required approval validates the line."""
+    person = _check_person(person, role)
+    now = now or audit.utc_now()
+    on = on or now.date()
+    with engine.connect() as conn, conn.begin():
+        trust = resolve_trust(conn, line_id, trust)
+        audit.begin_write(conn, trust)
+        periods.refuse_if_closed(conn, trust, on, "a sign-off")
+        line = _load_line(conn, trust, line_id)
+        fact = line.fact
+        if fact["status"] != "IN_DELIVERY":
+            raise LedgerError(_why_not_in_delivery(line_id, fact["status"]))
+        if _same(person, fact["created_by"]):
+            raise LedgerError(f"R-GOV-3: {person} created line {line_id} and cannot sign it off; "
+                              "ask the budget holder and finance")
+        policy = line.figures.policy
+        latest = _approvals(line.frames.signoffs, line_id)
+        approved = latest[(latest["decision"] == "approve") & latest["role"].isin(policy.signoff_roles_required)]
+        for other in approved.itertuples():
+            if approve and _same(other.person, person) and other.role != role and role in policy.signoff_roles_required:
+                raise LedgerError(f"R-GOV-3: {person} already approved line {line_id} as {other.role}; the {role} "
+                                  "sign-off must be by a different person")
+            if approve and _same(other.person, person) and other.role == role:
+                raise LedgerError(f"{person} has already approved line {line_id} as {role}")
+        decision = "approve" if approve else "reject"
+        row = {"trust": trust, "line_id": line_id, "role": role, "person": person, "decision": decision,
+               "date": on, "comment": comment, "source": "cli", "source_row": 0}
+        conn.execute(models.SignOff.__table__.insert(), [row])
+        events = [{"trust": trust, "entity": "line", "entity_id": line_id, "action": "signoff", "actor": person,
+                   "role": role, "reason": comment, "details": {"decision": decision, "date": on.isoformat()}}]
+        signoffs = pd.concat([line.frames.signoffs, pd.DataFrame([row])], ignore_index=True)
+        lines = line.frames.lines[line.frames.lines["line_id"] == line_id]
+        validated = bool(elig.signoff_status(lines, signoffs, policy)["validated"].iloc[0])
+        if validated:
+            events.append(_status_event(line, "VALIDATED", person, role,
+                                        f"validated by sign-offs of {' and '.join(policy.signoff_roles_required)}"))
+        stored = audit.append_events(conn, events, now)
+        if validated and not _is_locked(conn, trust, line_id):
+            _lock(conn, trust, line_id, stored[-1]["seq"], now)
+    status = "VALIDATED" if validated else "IN_DELIVERY"
+    what = "approved" if approve else "rejected"
+    done = set(approved["role"]) - {role} | ({role} if approve else set())
+    missing = [r for r in policy.signoff_roles_required if r not in done]
+    waiting = "" if validated else f"; still needs approval by {' and '.join(missing) or 'different people'}"
+    return Outcome(trust, line_id, status, f"{person} {what} line {line_id} as {role}: line is {status}{waiting}")
+
+
+def advance(engine: Engine, line_id: str, to: str, person: str, role: str, reason: str = "",
+            evidence_ids: Sequence[str] = (), trust: str | None = None, on: date | None = None,
+            now: datetime | None = None) -> Outcome:
+    """R-GOV-1: move a line one legal step (QIA before plan approval for clinical changes, R-GOV-2)."""
+    to = to.strip().upper()
+    person = _check_person(person, role)
+    if to not in st.STATUSES:
+        raise LedgerError(f"{to!r} is not a status; statuses: {', '.join(st.STATUSES)}")
+    if to == "VALIDATED":
+        raise LedgerError("a line becomes VALIDATED only through sign-offs (R-ELG-1): "
+                          f"savings signoff {line_id} --role budget_holder|finance --person NAME --approve")
+    if to == "REVERSED":
+        raise LedgerError(f"use: savings reverse {line_id} --reason TEXT --person NAME")
+    if to in NEEDS_REASON and not reason.strip():
+        raise LedgerError(f"moving a line to {to} needs --reason")
+    now = now or audit.utc_now()
+    on = on or now.date()
+    with engine.connect() as conn, conn.begin():
+        trust = resolve_trust(conn, line_id, trust)
+        audit.begin_write(conn, trust)
+        periods.refuse_if_closed(conn, trust, on, f"moving a line to {to}")
+        line = _load_line(conn, trust, line_id)
+        fact, status = line.fact, line.fact["status"]
+        if to not in st.TRANSITIONS[status]:
+            allowed = ", ".join(st.TRANSITIONS[status]) or "nothing (it is final)"
+            raise LedgerError(f"line {line_id} is {status}: it can move to {allowed}; not to {to} (R-GOV-1)")
+        if to in APPROVERS and role not in APPROVERS[to]:
+            raise LedgerError(f"{to} is approved by {' or '.join(APPROVERS[to])}, not {role}")
+        if to in APPROVERS and _same(person, fact["created_by"]):
+            raise LedgerError(f"R-GOV-3: {person} created line {line_id} and cannot approve it ({to})")
+        if to == "PLAN_APPROVED" and fact["qia_needed"] and not fact["qia_passed"]:
+            raise LedgerError(f"R-GOV-2: line {line_id} is a {fact['benefit_type']}: its quality impact assessment "
+                              f"must be approved first (savings advance {line_id} --to QIA_APPROVED --role clinical)")
+        if to == "CLOSED":
+            last_day = (pd.Timestamp(fact["cip_end"]) - pd.Timedelta(days=1)).date()
+            if last_day >= on:
+                raise LedgerError(f"line {line_id} is still in its claim window until {last_day}; it can be "
+                                  "CLOSED (moved into the baseline, R-BAS-6) after that")
+        stop = {"effective_month": calendar.month_index(on)} if to in st.STOPPED else {}
+        event = _status_event(line, to, person, role, reason.strip(), evidence_ids=_check_evidence(line, evidence_ids),
+                              details={"date": on.isoformat()}, **stop)
+        events = [event]
+        if to == "PLAN_APPROVED":
+            events.append(_plan_event(line.trust, line_id, 1, "plan as approved", person))
+        stored = audit.append_events(conn, events, now)
+        if to == "PLAN_APPROVED":
+            _insert_versions(conn, line.figures, [(line_id, 1, "plan as approved", person, stored[1])])
+    return Outcome(trust, line_id, to, f"line {line_id}: {status} -> {to}")
+
+
+def reverse(engine: Engine, line_id: str, reason: str, person: str, role: str = "finance",
+            month: str | None = None, evidence_ids: Sequence[str] = (), trust: str | None = None,
+            now: datetime | None = None) -> Outcome:
+    """R-GOV-4/R-REV-1: the line stops counting from `month` (an open month; default this month).
+
+    Its budget already removed for the months from then on becomes a cost pressure.
+    """
+    person = _check_person(person, role)
+    if not reason.strip():
+        raise LedgerError("a reversal needs --reason (why the saving no longer holds)")
+    now = now or audit.utc_now()
+    try:
+        start = calendar.parse_month(month) if month else calendar.month_index(now.date())
+    except ValueError as exc:
+        raise LedgerError(f"--from: {exc}") from None
+    with engine.connect() as conn, conn.begin():
+        trust = resolve_trust(conn, line_id, trust)
+        audit.begin_write(conn, trust)
+        periods.refuse_if_closed(conn, trust, calendar.month_start(start), "a reversal")
+        line = _load_line(conn, trust, line_id)
+        status = line.fact["status"]
+        if "REVERSED" not in st.TRANSITIONS[status]:
+            hint = f"; withdraw it instead (savings advance {line_id} --to WITHDRAWN)" if status in st.PRE_VALIDATION \
+                else ""
+            raise LedgerError(f"line {line_id} is {status}: only a line in delivery, validated or closed can be "
+                              f"reversed{hint}")
+        event = _status_event(line, "REVERSED", person, role, reason.strip(), effective_month=start,
+                              evidence_ids=_check_evidence(line, evidence_ids))
+        stored = audit.append_events(conn, [event], now)
+        if not _is_locked(conn, trust, line_id):
+            _lock(conn, trust, line_id, stored[0]["seq"], now)
+        frames = replace(line.frames, events=pd.concat([line.frames.events, pd.DataFrame(stored)], ignore_index=True))
+        years = compute(frames, line.figures.policy).years
+    pressure = years[(years["line_id"] == line_id) & (years["cost_pressure"] > 0)]
+    owed = ", ".join(f"{r.fy} £{from_pence(r.cost_pressure):,}" for r in pressure.itertuples()) or "none"
+    return Outcome(trust, line_id, "REVERSED", f"line {line_id} reversed from {calendar.month_label(start)}: it stops "
+                                                f"counting from that month; budget already removed becomes a cost "
+                                                f"pressure (R-REV-1): {owed}")
+
+
+# --- plan versions -------------------------------------------------------------------------------
+
+
+def plan_months(figures: Figures) -> dict[str, dict[str, int]]:
+    """Each line's CIP plan by month, `{line_id: {"2025-11": pence, ...}}` (what a version stores)."""
+    months = figures.months
+    out: dict[str, dict[str, int]] = {}
+    for line_id, month, pence in zip(months["line_id"], months["month"], months["cip_plan"], strict=True):
+        out.setdefault(line_id, {})[calendar.month_label(int(month))] = int(pence)
+    return out
+
+
+def _plan_event(trust: str, line_id: str, version: int, reason: str, actor: str) -> dict:
+    return {"trust": trust, "entity": "line", "entity_id": line_id, "action": "plan", "actor": actor,
+            "reason": reason, "details": {"version": version}}
+
+
+def _insert_versions(conn: Connection, figures: Figures, made: list[tuple]) -> None:
+    months = plan_months(figures)
+    lines = figures.lines.set_index("line_id")
+    rows = []
+    for line_id, version, reason, actor, event in made:
+        params = {c: lines.at[line_id, c] for c in ("baseline_micro", "new_micro", "annual_volume_milli", "go_live")}
+        plan = months.get(line_id, {})
+        rows.append({"trust": event["trust"], "line_id": line_id, "version": version, "reason": reason,
+                     "actor": actor, "event_seq": event["seq"], "recorded_at": event["recorded_at"],
+                     "params": audit.canonical({k: str(v) for k, v in params.items()}),
+                     "months": audit.canonical(plan), "total_pence": sum(plan.values())})
+    conn.execute(VERSIONS.insert(), rows)
+
+
+def plan_versions(frames: Frames, fy: str) -> pd.DataFrame:
+    """Section 8: per line, the plan in `fy` as approved (version 1) and as last re-planned (pence)."""
+    versions = frames.plan_versions
+    if versions.empty:
+        return pd.DataFrame(columns=["line_id", "approved", "latest", "versions"])
+    first, last = calendar.fy_bounds(fy)
+    inside = {calendar.month_label(m) for m in range(calendar.month_index(first), calendar.month_index(last) + 1)}
+    in_fy = [sum(v for k, v in json.loads(m).items() if k in inside) for m in versions["months"]]
+    sums = versions.assign(in_fy=in_fy).sort_values(["line_id", "version"])
+    grouped = sums.groupby("line_id")
+    return pd.DataFrame({"approved": grouped["in_fy"].first(), "latest": grouped["in_fy"].last(),
+                         "versions": grouped["version"].max()}).reset_index()
+
+
+
+# --- after a register import ---------------------------------------------------------------------
+
+
+def after_import(conn: Connection, trust: str, register: Register, digest: str, now: datetime | None = None) -> None:
+    """Record what a register import changed: evidence files stored, lines its sign-offs validated
+    (events and locks), plans approved or re-planned (versions), and the import itself."""
+    now = now or audit.utc_now()
+    label = register.label
+    frames = load_frames(conn, trust, skip=("actuals",))
+    evidence.store_register_files(conn, trust, frames.evidence, register.path, register.where("Evidence"))
+    figures = compute(frames, trust_policy(frames))
+    facts = figures.lines.set_index("line_id")
+    locked = set(conn.execute(select(LOCKED_LINES.c.line_id).where(LOCKED_LINES.c.trust == trust)).scalars())
+    before = st.line_status(frames.lines, frames.schemes, frames.events, pd.Series(dtype=bool))["status"]
+    events: list[dict] = []
+    newly = facts[facts["validated"] & (facts["status"] == "VALIDATED") & ~facts.index.isin(locked)]
+    for line_id in newly.index:
+        line = _Line(trust, frames, figures, facts.loc[line_id].copy())
+        line.fact["status"] = before[line_id]
+        events.append(_status_event(line, "VALIDATED", IMPORTER, "", f"validated by sign-offs in {label}"))
+    latest = {}
+    if not frames.plan_versions.empty:
+        last = frames.plan_versions.sort_values("version").groupby("line_id").last()
+        latest = {i: (int(r.version), r.months) for i, r in last.iterrows()}
+    months = plan_months(figures)
+    planned = facts[[st.reached(s, "PLAN_APPROVED") for s in facts["status"]]]
+    made = []
+    for line_id in planned.index:
+        version, stored = latest.get(line_id, (0, None))
+        if stored == audit.canonical(months.get(line_id, {})):
+            continue
+        reason = "plan as approved (recorded at import)" if version == 0 else f"re-planned in {label}"
+        made.append((line_id, version + 1, reason))
+        events.append(_plan_event(trust, line_id, version + 1, reason, IMPORTER))
+    data = fingerprint(replace(frames, events=pd.DataFrame(), plan_versions=pd.DataFrame()))
+    events.append({"trust": trust, "entity": "register", "entity_id": label, "action": "import", "actor": IMPORTER,
+                   "details": {"register_sha256": digest, "data": data, "validated": len(newly), "plans": len(made)}})
+    stored = audit.append_events(conn, events, now)
+    for line_id, event in zip(newly.index, stored, strict=False):
+        _lock(conn, trust, line_id, event["seq"], now)
+    plan_events = stored[len(newly):len(newly) + len(made)]
+    if made:
+        _insert_versions(conn, figures, [(m[0], m[1], m[2], IMPORTER, e) for m, e in zip(made, plan_events,
+                                                                                        strict=True)])
+
+
+def verify_lines(conn: Connection, trust: str | None = None) -> tuple[int, list[audit.Problem]]:
+    """Each validated line's fields still hash to what they were when it was locked."""
+    query = select(LOCKED_LINES.c.trust, LOCKED_LINES.c.line_id, LOCKED_LINES.c.row_hash, LOCKED_LINES.c.event_seq)
+    if trust:
+        query = query.where(LOCKED_LINES.c.trust == trust)
+    locked = conn.execute(query).all()
+    lines = select(LINES) if not trust else select(LINES).where(LINES.c.trust == trust)
+    rows = {(r["trust"], r["line_id"]): r for r in conn.execute(lines).mappings()} if locked else {}
+    problems = []
+    for lock in locked:
+        subject = f"line {lock.line_id}"
+        row = rows.get((lock.trust, lock.line_id))
+        if row is None:
+            problems.append(audit.Problem(subject, f"locked since event #{lock.event_seq} but missing: removed",
+                                          lock.trust))
+        elif row_hash(row) != lock.row_hash:
+            problems.append(audit.Problem(subject, f"locked since event #{lock.event_seq} but its fields "
+                                                   f"({', '.join(LINE_FIELDS[:3])}, ...) were changed", lock.trust))
+    return len(locked), problems
+
+
+def history(engine: Engine, line_id: str, trust: str | None = None) -> list[dict]:
+    """The line's events, oldest first (status moves, sign-offs, plan versions)."""
+    ev = audit.EVENTS
+    with engine.connect() as conn:
+        trust = resolve_trust(conn, line_id, trust)
+        query = select(ev).where(ev.c.trust == trust, ev.c.entity == "line", ev.c.entity_id == line_id)
+        return [dict(r) for r in conn.execute(query.order_by(ev.c.seq)).mappings()]
