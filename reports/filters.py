@@ -97,13 +97,33 @@ def format_date(value: date | None) -> str:
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
+def format_price(micro: int | None) -> str:
+    """A unit price from integer micro-pounds: pence always, more places only when used (`£0.0345`)."""
+    if micro is None:
+        return NOT_AVAILABLE
+    price = Decimal(int(micro)) / 1_000_000
+    text = f"{abs(price):,.6f}".rstrip("0")
+    whole, _, places = text.partition(".")
+    text = f"£{whole}.{places.ljust(2, '0')}"
+    return MINUS + text if price < 0 else text
+
+
+def format_volume(milli: int | None) -> str:
+    """A volume from integer thousandths of a unit: `5,000`, `12.5`."""
+    if milli is None:
+        return NOT_AVAILABLE
+    volume = Decimal(int(milli)) / 1000
+    text = f"{volume:,.3f}".rstrip("0").rstrip(".")
+    return text.replace("-", MINUS)
+
+
 def format_count(value: int | None) -> str:
     """A whole number with thousands separators; None is `n/a`."""
     return NOT_AVAILABLE if value is None else f"{value:,}"
 
 
 FILTERS = {"gbp": format_gbp, "pct": format_pct, "period": format_period, "longdate": format_date,
-           "count": format_count}
+           "count": format_count, "price": format_price, "volume": format_volume}
 
 
 def register(env: Environment) -> Environment:

@@ -47,6 +47,17 @@ def test_format_period(value, style, text):
     assert filters.format_period(value, style) == text
 
 
+@pytest.mark.parametrize(("micro", "text"), [
+    (12_000_000, "£12.00"), (34_500, "£0.0345"), (1_234_567_891, "£1,234.567891"), (-50_000, "\u2212£0.05"),
+])
+def test_format_price_keeps_sub_penny_places(micro, text):
+    assert filters.format_price(micro) == text
+
+
+def test_format_volume():
+    assert [filters.format_volume(v) for v in (5_000_000, 12_500, None)] == ["5,000", "12.5", "n/a"]
+
+
 def test_format_date_and_count():
     assert filters.format_date(date(2026, 3, 31)) == "31 March 2026"
     assert filters.format_count(12345) == "12,345"
