@@ -132,14 +132,28 @@ def check_cmd(trust: TrustOption, db_url: DbOption = None, as_json: JsonOption =
 
 
 @app.command("summary")
-def summary_cmd(trust: TrustOption, fy: FyOption, db_url: DbOption = None, as_at: AsAtOption = None,
-                as_json: JsonOption = False, policy: PolicyOption = None) -> None:
+def summary_cmd(fy: FyOption, trust: Annotated[str | None, typer.Option("--trust", help="The trust's ODS org code.")]
+                = None, db_url: DbOption = None, as_at: AsAtOption = None, as_json: JsonOption = False,
+                policy: PolicyOption = None,
+                region: Annotated[str | None, typer.Option("--region", help="Every trust of a region.")] = None,
+                all_trusts: Annotated[bool, typer.Option("--all", help="Every trust, by region.")] = False) -> None:
     """CIP plan, delivered, at risk, forecast; cost avoidance beside it; towers; exceptions.
 
-    Example: savings summary --trust RX1 --fy 2025/26 --json
+    Example: savings summary --trust RX1 --fy 2025/26 --json (or --region London, or --all)
     """
     fy = check_fy(fy)
-    data = summ.summary(open_trust(db_url, trust, as_at, policy, fy), fy)
+    if [trust is not None, region is not None, all_trusts].count(True) != 1:
+        raise fail("give one of --trust CODE, --region NAME or --all", 2)
+    if trust is None:
+        from ledger.cli_towers import rollup_summary
+
+        rollup_summary(db_url, region, fy, as_at, as_json, policy)
+        return
+    ty = open_trust(db_url, trust, as_at, policy, fy)
+    try:
+        data = summ.summary(ty, fy)
+    except LedgerError as exc:
+        raise fail(str(exc)) from None
     if as_json:
         emit_json(data)
         return
@@ -164,3 +178,7 @@ def lines_cmd(trust: TrustOption, db_url: DbOption = None, as_at: AsAtOption = N
     from ledger.textout import print_lines
 
     print_lines(data, check_fy(fy) if fy else None)
+
+
+# Command groups in their own modules register themselves onto `app` when imported.
+import ledger.cli_towers  # noqa: E402, F401  (towers, carter, benchmarks, tower-ref, summary --region/--all)
