@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ledger import calendar
 from ledger.engine import eligibility as elig
 from ledger.engine.figures import Figures
 from ledger.money import from_pence
@@ -128,9 +129,32 @@ def check_tower(fig: Figures) -> list[Finding]:
     return _each(f, f["tower"], "R-DUP-4", "info", lambda r: "attributed to the NHS Supply Chain tower")
 
 
+def check_status(fig: Figures) -> list[Finding]:
+    """R-GOV-1, R-REV-1: a reversed, withdrawn or rejected line stops counting from its month, and
+    budget already removed for the months after is a cost pressure; a register cannot declare a
+    line validated."""
+    f = fig.lines
+
+    def stopped(r: pd.Series) -> str:
+        since = f" from {calendar.month_label(r.stop_month)}" if r.stop_month > 0 else ""
+        why = f" ({r.status_reason})" if r.status_reason else ""
+        return f"{r.status}{why}: it no longer counts{since}"
+
+    out = _each(f, f["declared_ignored"], "R-GOV-1", "warning",
+                lambda r: "its scheme's stage says validated or later, but only sign-offs validate a line: "
+                          "taken as IN_DELIVERY")
+    out += _each(f, f["status"] == "REVERSED", "R-REV-1", "warning", stopped)
+    out += _each(f, f["status"].isin(["WITHDRAWN", "REJECTED"]), "R-GOV-1", "info", stopped)
+    y = fig.years[fig.years["cost_pressure"] > 0]
+    out += [Finding("R-REV-1", "warning", r.line_id, f"£{from_pence(r.cost_pressure):,} of budget already removed "
+                                                     f"in {r.fy} is a cost pressure: the saving no longer holds")
+            for r in y.itertuples()]
+    return out
+
+
 RULES: tuple[Callable[[Figures], list[Finding]], ...] = (
     check_segregation, check_signed_off, check_qia, check_budget_removal, check_duplicates, check_leakage,
-    check_not_cash, check_recurrence, check_tower,
+    check_not_cash, check_recurrence, check_tower, check_status,
 )
 
 

@@ -19,9 +19,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
-from ledger import models
+from ledger import governance, models
 from ledger.bulk import insert_rows
 from ledger.errors import LedgerError
+from ledger.locks import ImportGuard
 from ledger.register.parse import is_blank, parser_for
 from ledger.register.read import FormulaCell, RawSheet, Register
 from ledger.register.spec import DEFERRAL_TYPES, SHEET_BY_NAME, SHEETS, Sheet
@@ -140,6 +141,7 @@ class _Importer:
             return ImportResult("", {}, False)
         trust = trust_rows[0][1]
         self.trust = trust["org_code"]
+        self.guard = ImportGuard(self.conn, self.trust, self.register.where)  # R-GOV-4, C4: locked rows kept
         last = self.conn.execute(
             select(models.RegisterImport.fingerprint).where(models.RegisterImport.trust == self.trust)
             .order_by(models.RegisterImport.id.desc()).limit(1)).scalar()
@@ -153,6 +155,10 @@ class _Importer:
         for sheet in SHEETS[1:]:
             if sheet.name.lower() in present:
                 counts[sheet.name] = self._load_sheet(sheet, present)
+        for problem in self.guard.check():
+            self.problems.add(*problem)
+        if not self.problems.count:
+            governance.after_import(self.conn, self.trust, self.register, digest)
         self.conn.execute(models.RegisterImport.__table__.insert(), [{
             "trust": self.trust, "source": self.label, "fingerprint": digest,
             "rows": sum(counts.values()), "imported_at": datetime.now(UTC)}])
@@ -164,6 +170,8 @@ class _Importer:
             stmt = delete(table).where(table.trust == self.trust)
             if table is models.SignOff:
                 stmt = stmt.where(models.SignOff.source == "register")
+            if (kept := self.guard.kept(table)) is not None:
+                stmt = stmt.where(~kept)
             self.conn.execute(stmt)
         self.conn.execute(delete(models.Trust).where(models.Trust.org_code == self.trust))
 
@@ -181,6 +189,9 @@ class _Importer:
             if sheet.name == "SignOffs":
                 row["source"] = "register"
             row["source_row"] = row_no
+            if not self.guard.admit(sheet.name, row):
+                count += 1  # kept as stored: a locked row (or refused, and the import rolls back)
+                continue
             batch.append(row)
             if len(batch) >= BATCH:
                 count += self._flush(table, batch)
