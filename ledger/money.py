@@ -74,8 +74,14 @@ def from_micro(micro: int | np.integer) -> Decimal:
 
 
 def money_text(pence: int | np.integer | None) -> str | None:
-    """Pence as the JSON money string `"6000.00"` (None stays None)."""
-    return None if pence is None else f"{from_pence(pence):.2f}"
+    """Pence as the JSON money string `"6000.00"` (None stays None).
+
+    Integer arithmetic, not Decimal: `savings lines --json` writes millions of these nationally.
+    """
+    if pence is None:
+        return None
+    whole, part = divmod(abs(int(pence)), 100)
+    return f"{'-' if pence < 0 else ''}{whole}.{part:02d}"
 
 
 def div_round(numerator: np.ndarray, denominator: np.ndarray | int) -> np.ndarray:

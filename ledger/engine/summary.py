@@ -122,14 +122,16 @@ def lines(ty: TrustYear) -> list[dict]:
     years = fig.years
     shown = years[["plan", "cip_plan", "delivered", "cip", "at_risk", "leakage", "cost_avoidance",
                    "impl_costs"]].ne(0).any(axis=1) | years["has_actuals"].astype(bool)
-    for row in years[shown].sort_values(["line_id", "fy"]).itertuples(index=False):
+    keep = ["line_id", "fy", "plan", "delivered", "has_actuals", "cip", "at_risk", "leakage", "cost_avoidance"]
+    for row in years.loc[shown, keep].sort_values(["line_id", "fy"]).itertuples(index=False):  # only what is shown
         by_line.setdefault(row.line_id, []).append(row)
     rules: dict[str, list[str]] = {}
     for f in ty.findings:
         if f.line_id and f.rule_id not in rules.setdefault(f.line_id, []):
             rules[f.line_id].append(f.rule_id)
     out = []
-    for line in fig.lines.sort_values("line_id").itertuples(index=False):
+    for line in fig.lines[["line_id", "grade", "cash_releasing", "recurrent", "fye"]].sort_values(
+            "line_id").itertuples(index=False):
         rows = by_line.get(line.line_id, [])
 
         def series(name: str, rows: list = rows) -> dict[str, str]:
