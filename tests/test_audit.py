@@ -1,0 +1,154 @@
+"""The audit trail and the evidence store: tamper with the database or a file by hand, and
+`savings audit verify` names what was altered, removed or inserted."""
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select, text, update
+from typer.testing import CliRunner
+
+from ledger import audit, evidence, governance
+from ledger.cli import app
+from ledger.db import open_ledger
+from ledger.errors import LedgerError
+from ledger.register.load import import_register
+from tests.helpers_governance import APPROVALS, edit, write_register
+
+
+@pytest.fixture
+def engine(tmp_path, monkeypatch):
+    """RG1 imported (event #1 import of L1's validation is #1..#3), then two CLI sign-offs on L2."""
+    monkeypatch.setenv("SAVINGS_EVIDENCE_DIR", str(tmp_path / "store"))
+    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+    import_register(engine, write_register(tmp_path / "register", SignOffs=APPROVALS))
+    for to, person, role in (("PROPOSED", "Pat Procurement", "procurement"), ("QIA_APPROVED", "Dr Nurse", "clinical")):
+        governance.advance(engine, "L2", to, person, role)
+    return engine
+
+
+def problems(engine):
+    return [p.format() for p in audit.verify(engine).problems]
+
+
+def raw(engine, sql, **params):
+    with engine.begin() as conn:
+        conn.execute(text(sql), params)
+
+
+def test_an_untouched_ledger_verifies(engine):
+    report = audit.verify(engine)
+    assert (report.events, report.lines, report.problems) == (5, 1, ())
+    assert report.summary() == ("audit verify: OK: 5 events in the chain, 0 closed periods, 1 validated lines, "
+                                "0 evidence files checked")
+
+
+def test_an_altered_event_is_named(engine):
+    raw(engine, "UPDATE auditevent SET actor = 'Someone Else' WHERE seq = 4")
+    [found] = problems(engine)
+    assert re.fullmatch(r"RG1: event #4 \(status line L2, \d{4}-\d\d-\d\d\): does not match its hash: it was "
+                        r"altered, or inserted by hand", found)
+
+
+def test_an_event_altered_and_re_hashed_is_named_by_the_next_one(engine):
+    events = audit.EVENTS
+    with engine.begin() as conn:
+        row = dict(conn.execute(select(events).where(events.c.seq == 2)).mappings().one())
+        row["reason"] = "nothing to see"
+        conn.execute(update(events).where(events.c.seq == 2)
+                     .values(reason=row["reason"], hash=audit.event_hash(row["prev_hash"], row)))
+    assert problems(engine) == ["RG1: event #2: was altered and re-hashed: event #3 recorded a different hash for it"]
+
+
+def test_a_removed_event_is_named(engine):
+    raw(engine, "DELETE FROM auditevent WHERE seq = 3")
+    assert problems(engine) == ["RG1: event #3: missing from the chain: removed"]
+
+
+def test_removing_the_last_events_is_caught_by_the_head(engine):
+    raw(engine, "DELETE FROM auditevent WHERE seq >= 4")
+    assert problems(engine) == ["event #4 to #5: missing from the end of the chain: removed"]
+
+
+def test_an_event_inserted_by_hand_is_named(engine):
+    raw(engine, "INSERT INTO auditevent SELECT 6, trust, entity, entity_id, action, from_status, 'VALIDATED', "
+                "'Fin Accountant', role, reason, evidence_ids, effective_month, details, recorded_at, hash, "
+                "'made-up' FROM auditevent WHERE seq = 5")
+    altered, after_head = problems(engine)
+    assert re.fullmatch(r"RG1: event #6 \(status line L2, [-\d]+\): does not match its hash: it was altered, or "
+                        r"inserted by hand", altered)
+    assert after_head == "event #6: after the recorded head (#5): inserted by hand"
+
+
+def test_an_insertion_with_a_forged_hash_is_caught_by_the_head(engine):
+    with engine.begin() as conn:
+        audit.append_events(conn, [{"trust": "RG1", "entity": "line", "entity_id": "L1", "action": "status",
+                                    "actor": "Mallory"}])
+        raw_head = conn.execute(text("SELECT seq FROM audithead")).scalar()
+        conn.execute(text("UPDATE audithead SET seq = :s, hash = :h"), {"s": raw_head - 1, "h": "x"})
+    assert problems(engine) == ["event #6: after the recorded head (#5): inserted by hand"]
+
+
+def test_a_validated_line_edited_by_raw_sql_is_caught(engine):
+    raw(engine, "UPDATE savingline SET new_micro = 3300000 WHERE line_id = 'L1'")
+    assert problems(engine) == ["RG1: line L1: locked since event #1 but its fields (scheme_id, contract_id, "
+                                "product_code, ...) were changed"]
+    raw(engine, "DELETE FROM savingline WHERE line_id = 'L1'")
+    assert problems(engine) == ["RG1: line L1: locked since event #1 but missing: removed"]
+
+
+def test_evidence_is_stored_by_its_hash_and_a_changed_or_missing_file_is_reported(engine, tmp_path):
+    invoice = tmp_path / "invoices-nov.csv"
+    invoice.write_text("invoice,qty,price\nINV1,2000,3.40\n")
+    row = evidence.attach(engine, "L1", invoice, "invoice_extract", "Pat Procurement", on=date(2025, 12, 5))
+    sha = audit.file_sha256(invoice)
+    assert (row["evidence_id"], row["sha256"]) == (f"EV-L1-{sha[:8]}", sha)
+    stored = tmp_path / "store" / sha[:2] / sha
+    assert stored.read_bytes() == invoice.read_bytes()
+    assert [(r["evidence_id"], r["type"], r["captured_at"], r["stored"])
+            for r in evidence.listing(engine, "RG1")] == [(f"EV-L1-{sha[:8]}", "invoice_extract", date(2025, 12, 5),
+                                                           True)]
+    assert problems(engine) == []
+    os.chmod(stored, 0o644)
+    stored.write_text("invoice,qty,price\nINV1,2000,3.10\n")
+    assert problems(engine) == [f"RG1: line L1 evidence EV-L1-{sha[:8]}: file changed: it hashes to "
+                                f"{audit.file_sha256(stored)[:12]}…, recorded {sha[:12]}…"]
+    stored.unlink()
+    assert problems(engine) == [f"RG1: line L1 evidence EV-L1-{sha[:8]}: file missing from the evidence store "
+                                f"({stored})"]
+    with pytest.raises(LedgerError, match="--type 'invoice' is not one of invoice_extract"):
+        evidence.attach(engine, "L1", invoice, "invoice", "Pat Procurement")
+
+
+def test_cli_evidence_survives_a_re_import_and_register_files_are_stored(engine, tmp_path):
+    folder = tmp_path / "register"
+    contract = folder / "contract.txt"
+    contract.write_text("Supplies Ltd framework call-off, gloves at £3.40 a box")
+    sha = audit.file_sha256(contract)
+    evidence.attach(engine, "L1", contract, "contract", "Pat Procurement", evidence_id="EV-CLI")
+    (folder / "Evidence.csv").write_text("evidence_id,line_id,type,file,sha256\nEV-REG,L2,contract,contract.txt,\n")
+    import_register(engine, folder)
+    assert {(r["evidence_id"], r["line_id"], r["source"], r["sha256"]) for r in evidence.listing(engine, "RG1")} == {
+        ("EV-CLI", "L1", "cli", sha), ("EV-REG", "L2", "register", sha)}  # (ok) the ledger filled in the hash
+    (folder / "Evidence.csv").write_text(f"evidence_id,line_id,type,file,sha256\nEV-REG,L2,contract,contract.txt,"
+                                         f"{'0' * 64}\n")
+    with pytest.raises(LedgerError, match=f"Evidence.csv:2:sha256: contract.txt hashes to {sha}, not 0000"):
+        import_register(engine, folder)
+    edit(folder, "Evidence", "EV-REG", "EV-CLI")
+    with pytest.raises(LedgerError, match="evidence_id EV-CLI is already used by evidence attached with"):
+        import_register(engine, folder)
+
+
+def test_the_command_exits_1_and_names_the_event(engine):
+    db = str(engine.url)
+    runner = CliRunner()
+    ok = runner.invoke(app, ["audit", "verify", "--db", db])
+    assert (ok.exit_code, ok.output.strip().splitlines()[-1]) == (0, "audit verify: OK: 5 events in the chain, "
+                                                                     "0 closed periods, 1 validated lines, "
+                                                                     "0 evidence files checked")
+    raw(engine, "DELETE FROM auditevent WHERE seq = 2")
+    bad = runner.invoke(app, ["audit", "verify", "--db", db])
+    assert bad.exit_code == 1
+    assert bad.output.splitlines()[0] == "RG1: event #2: missing from the chain: removed"
