@@ -27,6 +27,7 @@ from ledger.engine.findings import Finding
 from ledger.errors import LedgerError
 from ledger.frames import Frames
 from ledger.money import from_pence, money_text
+from ledger.reference.towers import code_order
 
 ALLOCATIONS = ("spend_share", "equal", "claimed")
 RATE_SOURCES = ("prior_year", "fixed", "ppib_share")
@@ -237,7 +238,7 @@ def reconcile(frames: Frames, fig: Figures, fy: str) -> TowerRecon:
     claimed = {k: int(v) for k, v in statements.groupby("tower_code")["claimed_pence"].sum().items()}
     views = tc.line_views(fig, fy)
     recognised = views.groupby("tower_code")["recognised"].sum()
-    codes = sorted(set(spend.index) | set(claimed) | set(views["tower_code"]))
+    codes = sorted(set(spend.index) | set(claimed) | set(views["tower_code"]), key=code_order)
     spends = [int(spend.get(k, 0)) for k in codes]
     claims = [claimed.get(k, 0) for k in codes]
     shares = _allocate(c_total or 0, policy.tower_contribution_allocation, spends, claims)

@@ -17,6 +17,10 @@ from ledger.reference.towers import Reference
 from ledger.textout import pounds, table
 from ledger.towers import TowerRecon, ratio
 
+SHORT = {"capital": "capital", "cost_avoidance": "cost avoidance", "outside_year": "outside year",
+         "actuals_below_plan": "actuals vs plan", "duplicate_local": "duplicate", "not_validated": "not counted yet",
+         "no_trust_baseline": "no baseline", "not_in_claim": "not in claim"}
+
 
 def pct(text: str | None) -> str:
     """`"0.8500"` -> `85.0%` (for people; the JSON keeps the exact text)."""
@@ -70,10 +74,14 @@ def print_towers(data: dict, show_items: bool) -> None:
     typer.echo(f"\nRecognition rate: {pct(total['recognition_rate'])} of NHSSC's claim")
     diff = data["difference"]
     typer.echo(f"Claimed less recognised: {pounds(diff['claimed_less_recognised'])}, by reason:")
-    reasons = [[tc.LABELS[k], tc.RULE_IDS[k], *(pounds(t["difference"][k]) for t in towers), pounds(v)]
-               for k, v in diff["by_reason"].items() if v != "0.00"]
-    typer.echo(table(["reason", "rule", *(t["tower_code"] for t in towers), "total"], reasons,
-                     set(range(2, len(towers) + 3))))
+    keys = [k for k, v in diff["by_reason"].items() if v != "0.00"]
+    rows = [[t["tower_code"], *(pounds(t["difference"][k]) for k in keys),
+             pounds(str(Decimal(t["claimed"]) - Decimal(t["recognised"])))] for t in towers]
+    rows.append(["Total", *(pounds(diff["by_reason"][k]) for k in keys), pounds(diff["claimed_less_recognised"])])
+    typer.echo(table(["tower", *(SHORT[k] for k in keys), "claimed - recognised"], rows,
+                     set(range(1, len(keys) + 2))))
+    for k in keys:
+        typer.echo(f"  {SHORT[k]:>16}: {tc.LABELS[k]} ({tc.RULE_IDS[k]})")
     if show_items:
         typer.echo("\n" + table(["tower", "line", "reason", "amount"],
                                 [[i["tower_code"], i["line_id"] or "(no line)", i["label"], pounds(i["amount"])]

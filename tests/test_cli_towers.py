@@ -53,7 +53,7 @@ def test_towers_json_has_the_design_block_and_the_itemised_difference(db: str) -
     assert diff["claimed_less_recognised"] == "700000.00"
     assert sum(Decimal(v) for v in diff["by_reason"].values()) == Decimal("700000.00")
     assert data["contribution"]["estimated"] is True
-    assert any("T1 (2018 towers" in n for n in data["notes"])
+    assert any(n.startswith("T1, T2, T4, T6 (2018 towers, ended 2023-04-30)") for n in data["notes"])
 
 
 def test_towers_table_says_when_l_is_not_configured(tmp_path: Path) -> None:

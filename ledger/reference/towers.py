@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
@@ -60,27 +61,36 @@ class Reference:
         return versions[-1].name if versions else ""
 
     def notes(self, codes: list[str], fy: str) -> list[str]:
-        """A sentence for each code that is unknown, or not in force in `fy` (6.1: towers are versioned)."""
+        """Sentences for codes that are unknown or not in force in `fy` (6.1: towers are versioned).
+
+        Codes retired together (e.g. the 2018 towers) are named in one sentence, with successors.
+        """
         out = []
         live = {t.code for t in self.in_force(fy)}
+        retired: dict[tuple[str, date | None], list[str]] = {}
+        successors = []
         for code in codes:
             versions = [t for t in self.towers if t.code == code]
             if not code:
                 out.append("some tower lines have no tower code (their contract names none)")
             elif not versions:
-                out.append(
-                    f"{code} is not in the tower reference ({self.source}); "
-                    "check the code or import a reference that has it"
-                )
+                out.append(f"{code} is not in the tower reference ({self.source}); "
+                           "check the code or import a reference that has it")
             elif code not in live:
                 last = max(versions, key=lambda t: t.valid_from)
-                until = f"to {last.valid_to}" if last.valid_to else "open-ended"
-                then = f"; its successor is {last.successor}" if last.successor else ""
-                out.append(
-                    f"{code} ({last.model or 'tower'}, {last.valid_from} {until}) is not in force in "
-                    f"{fy}{then}"
-                )
+                retired.setdefault((last.model or "towers", last.valid_to), []).append(code)
+                if last.successor:
+                    successors.append(f"{code} -> {last.successor}")
+        for (model, until), group in retired.items():
+            when = f"ended {until}" if until else "not yet started"
+            out.append(f"{', '.join(group)} ({model}, {when}) are not in force in {fy} in the tower reference "
+                       f"({self.source})" + (f"; successors: {', '.join(successors)}" if successors else ""))
         return out
+
+
+def code_order(code: str) -> tuple:
+    """Sort key that puts T2 before T10 (digits compared as numbers)."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", code))
 
 
 def parse(text: str, label: str) -> tuple[Tower, ...]:
