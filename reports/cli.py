@@ -7,6 +7,7 @@ from __future__ import annotations
 from ledger.cli import app
 from reports import demo, pack_cli  # noqa: F401  (register `savings demo` and `savings pack`)
 from reports import workbook_cli  # noqa: F401  (registers `savings workbook`)
+from reports.web import cli as web_cli  # noqa: F401  (registers `savings serve` and `savings user`)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""The multi-user web app over the ledger library (`savings serve`)."""

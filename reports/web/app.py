@@ -1,0 +1,103 @@
+"""The web app (`savings serve`): FastAPI over the ledger library, pages rendered on the server.
+
+`create_app` wires the pieces: signed session cookies (HttpOnly, SameSite=Lax, Secure when
+served over TLS), the body-size cap, security headers, HTMX as a static file from the package
+(no build step, no CDN), the routes, and one place that turns a refusal into a page that says
+why. A `LedgerError` from the library (a rule refusing an action, bad input) becomes a 400 page
+with its message; `Refused` carries its own status (403 for a role or a trust the user lacks).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from importlib import resources
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.engine import Engine
+from starlette.middleware.sessions import SessionMiddleware
+
+from ledger import db
+from ledger.errors import LedgerError
+from reports.web import routes_actions, routes_auth, routes_files, routes_trust
+from reports.web.common import TEMPLATES, NotLoggedIn, environment, page
+from reports.web.data import Figures
+from reports.web.security import MAX_BODY, BodyLimit, Refused, Throttle
+
+SESSION_HOURS = 8
+STATIC = {"htmx.min.js": "text/javascript", "web.css": "text/css"}
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+log = logging.getLogger("savings.web")
+
+
+def secret_key() -> str:
+    """`SAVINGS_SECRET_KEY`, else a random key for this process (sessions end when it stops)."""
+    key = os.environ.get("SAVINGS_SECRET_KEY")
+    if key:
+        return key
+    log.warning("SAVINGS_SECRET_KEY is not set: using a random key; sessions end when the server stops")
+    return secrets.token_urlsafe(48)
+
+
+def create_app(engine: Engine | str | None = None, *, secure: bool = False, key: str | None = None,
+               max_body: int = MAX_BODY, throttle: Throttle | None = None) -> FastAPI:
+    """The app on a ledger (an Engine, or a database URL as `--db` takes it).
+
+    Args:
+        engine: the ledger; a URL or None opens it with `ledger.db.open_ledger` (migrated).
+        secure: mark the session cookie Secure (served over TLS, directly or behind a proxy).
+        key: the session signing key (default `secret_key()`).
+        max_body: the largest request body accepted, in bytes.
+        throttle: the login throttle (tests pass one with a fake clock).
+    """
+    if not isinstance(engine, Engine):
+        engine = db.open_ledger(engine)
+    app = FastAPI(title="savings-ledger", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.engine = engine
+    app.state.figures = Figures(engine)
+    app.state.env = environment()
+    app.state.throttle = throttle or Throttle()
+    app.add_middleware(SessionMiddleware, secret_key=key or secret_key(), session_cookie="savings_session",
+                       max_age=SESSION_HOURS * 3600, same_site="lax", https_only=secure)
+    app.add_middleware(BodyLimit, limit=max_body)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.url.path != "/static/htmx.min.js" and not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(NotLoggedIn)
+    async def not_logged_in(request: Request, exc: NotLoggedIn):
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        return RedirectResponse(f"/login?next={exc.next_url}", status_code=303)
+
+    @app.exception_handler(LedgerError)
+    async def refused(request: Request, exc: LedgerError):
+        status = exc.status if isinstance(exc, Refused) else 400
+        if request.headers.get("hx-request"):
+            return page(request, "message.html", http_status=status, message=str(exc), error=True)
+        return page(request, "error.html", http_status=status, message=str(exc))
+
+    @app.get("/static/{name}")
+    def static(name: str):
+        if name not in STATIC:
+            return HTMLResponse("not found", status_code=404)
+        body = resources.files(TEMPLATES).joinpath(f"web/{name}").read_bytes()
+        return Response(body, media_type=STATIC[name], headers={"Cache-Control": "public, max-age=3600"})
+
+    @app.get("/healthz")
+    def health():
+        return {"ok": True}
+
+    for module in (routes_auth, routes_trust, routes_actions, routes_files):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,177 @@
+"""Web users: argon2 password hashes, roles, and which trusts each user may see.
+
+A user belongs to trusts (memberships) and may also carry a region, which lets them see every
+trust of that region; an admin sees every trust. The role decides what a user may do (the
+`CAN` table); the ledger's own rules (R-GOV-3 segregation, closed periods, the status machine)
+are still checked by the library functions the pages call, so a page never decides those.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
+
+from ledger import models
+from ledger.errors import LedgerError
+
+USERS = models.WebUser.__table__
+MEMBERS = models.WebMembership.__table__
+TRUSTS = models.Trust.__table__
+ROLES = ("procurement", "budget_holder", "finance", "clinical", "board", "auditor", "admin")
+SIGNING_ROLES = ("procurement", "budget_holder", "finance", "clinical")  # the ledger's sign-off roles
+CAN: dict[str, tuple[str, ...]] = {  # action -> roles allowed (the ledger still checks its own rules)
+    "edit_lines": ("procurement",),
+    "upload_register": ("procurement",),
+    "add_actuals": ("procurement",),
+    "add_evidence": ("procurement", "budget_holder", "finance", "clinical"),
+    "advance": ("procurement", "budget_holder", "finance", "clinical"),
+    "sign_off": ("budget_holder", "finance", "clinical", "procurement"),
+    "add_budget": ("finance",),
+    "reverse": ("finance",),
+    "close_period": ("finance",),
+    "manage_users": ("admin",),
+}
+WHY = {
+    "edit_lines": "only procurement users create and edit saving lines",
+    "upload_register": "only procurement users upload registers",
+    "add_actuals": "only procurement users record actuals",
+    "add_evidence": "board, auditor and admin users can look but not attach evidence",
+    "advance": "board, auditor and admin users can look but not move a line",
+    "sign_off": "only budget holders, finance, clinical and procurement users sign lines off",
+    "add_budget": "only finance users record budget removals",
+    "reverse": "only finance users reverse a line",
+    "close_period": "only finance users close a period",
+    "manage_users": "only admin users manage users",
+}
+MIN_PASSWORD = 12
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class User:
+    """A logged-in user as the pages see them."""
+
+    username: str
+    display_name: str
+    role: str
+    region: str
+    trusts: tuple[str, ...]
+    disabled: bool = False
+
+    def can(self, action: str) -> bool:
+        return self.role in CAN[action]
+
+    @property
+    def read_only(self) -> bool:
+        return self.role in ("board", "auditor", "admin")
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash (salted; parameters inside the hash)."""
+    return _hasher.hash(password)
+
+
+def check_password(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def add_user(engine: Engine, username: str, display_name: str, role: str, password: str,
+             trusts: tuple[str, ...] = (), region: str = "") -> User:
+    """Create a user (refusing a taken username or display name, a weak password or an unknown role)."""
+    username = username.strip().lower()
+    display_name = display_name.strip()
+    if not _NAME.match(username):
+        raise LedgerError(f"username {username!r}: use 2-63 letters, digits, dots, dashes or underscores")
+    if role not in ROLES:
+        raise LedgerError(f"--role {role!r} is not one of {', '.join(ROLES)}")
+    if not display_name:
+        raise LedgerError("--name is required: the person's name as sign-offs record it")
+    if len(password) < MIN_PASSWORD:
+        raise LedgerError(f"the password must be at least {MIN_PASSWORD} characters")
+    trusts = tuple(sorted({t.strip().upper() for t in trusts if t.strip()}))
+    with engine.begin() as conn:
+        if conn.execute(select(USERS.c.username).where(USERS.c.username == username)).first():
+            raise LedgerError(f"user {username} already exists")
+        same = select(USERS.c.username).where(func.lower(USERS.c.display_name) == display_name.lower())
+        if (taken := conn.execute(same).scalar()) is not None:
+            raise LedgerError(f"the name {display_name!r} is already used by user {taken}: sign-offs are recorded "
+                              "by name, so each person needs their own")
+        conn.execute(USERS.insert(), [{"username": username, "display_name": display_name,
+                                       "password_hash": hash_password(password), "role": role,
+                                       "region": region.strip(), "disabled": False,
+                                       "created_at": datetime.now(UTC)}])
+        if trusts:
+            conn.execute(MEMBERS.insert(), [{"username": username, "trust": t} for t in trusts])
+    return User(username, display_name, role, region.strip(), trusts)
+
+
+def set_disabled(engine: Engine, username: str, disabled: bool = True) -> None:
+    """Disable (or enable) a user: a disabled user cannot log in and their sessions end."""
+    with engine.begin() as conn:
+        done = conn.execute(update(USERS).where(USERS.c.username == username.strip().lower())
+                            .values(disabled=disabled)).rowcount
+    if not done:
+        raise LedgerError(f"no user {username}")
+
+
+def list_users(engine: Engine) -> list[User]:
+    with engine.connect() as conn:
+        members: dict[str, list[str]] = {}
+        for row in conn.execute(select(MEMBERS).order_by(MEMBERS.c.trust)):
+            members.setdefault(row.username, []).append(row.trust)
+        return [User(r.username, r.display_name, r.role, r.region, tuple(members.get(r.username, ())), r.disabled)
+                for r in conn.execute(select(USERS).order_by(USERS.c.username))]
+
+
+def get_user(engine: Engine, username: str) -> User | None:
+    """The user, or None when unknown or disabled."""
+    with engine.connect() as conn:
+        row = conn.execute(select(USERS).where(USERS.c.username == username)).first()
+        if row is None or row.disabled:
+            return None
+        trusts = tuple(conn.execute(select(MEMBERS.c.trust).where(MEMBERS.c.username == username)
+                                    .order_by(MEMBERS.c.trust)).scalars())
+    return User(row.username, row.display_name, row.role, row.region, trusts)
+
+
+def authenticate(engine: Engine, username: str, password: str) -> User | None:
+    """The user when the password is right and the account enabled; otherwise None (no reason given)."""
+    username = username.strip().lower()
+    with engine.connect() as conn:
+        row = conn.execute(select(USERS).where(USERS.c.username == username)).first()
+    if row is None:
+        _hasher.hash(password)  # same work either way, so timing does not tell which usernames exist
+        return None
+    if not check_password(row.password_hash, password) or row.disabled:
+        return None
+    return get_user(engine, username)
+
+
+def visible_trusts(engine: Engine, user: User) -> list[dict]:
+    """The trusts a user may see, with name and region: memberships, their region's, or all (admin).
+
+    A membership of a trust with no register yet is listed too (so its first register can be uploaded).
+    """
+    with engine.connect() as conn:
+        rows = {r.org_code: dict(r._mapping) for r in conn.execute(select(TRUSTS).order_by(TRUSTS.c.org_code))}
+    seen = {}
+    for code, row in rows.items():
+        if user.role == "admin" or code in user.trusts or (user.region and row["region"] == user.region):
+            seen[code] = row
+    for code in user.trusts:
+        seen.setdefault(code, {"org_code": code, "name": "(no register imported yet)", "region": "",
+                               "trust_type": ""})
+    return [seen[c] for c in sorted(seen)]
+
+
+def may_see(engine: Engine, user: User, trust: str) -> bool:
+    return any(t["org_code"] == trust for t in visible_trusts(engine, user))

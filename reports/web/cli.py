@@ -1,0 +1,120 @@
+"""`savings serve` and `savings user add/list/disable`, registered on the ledger's typer app.
+
+They live in `reports` because the web app imports the report renderers (and reports import
+the ledger, never the reverse); `reports.cli` imports this module so the commands exist.
+"""
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ledger import db
+from ledger.cli import DbOption, app, emit_json, fail
+from ledger.errors import LedgerError
+from ledger.textout import table
+from reports.web import auth
+
+user_app = typer.Typer(help="Web users: add, list, disable.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@app.command("serve")
+def serve_cmd(host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+              port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+              db_url: DbOption = None,
+              certfile: Annotated[Path | None, typer.Option("--tls-cert", help="TLS certificate (PEM): serve "
+                                                                               "HTTPS, cookies Secure.")] = None,
+              keyfile: Annotated[Path | None, typer.Option("--tls-key", help="TLS private key (PEM).")] = None,
+              behind_tls: Annotated[bool, typer.Option("--behind-tls", help="A TLS proxy is in front: mark "
+                                                                           "cookies Secure.")] = False) -> None:
+    """Start the web app (uvicorn): dashboards, lines, sign-off queues, uploads, pack and workbook downloads.
+
+    Set SAVINGS_SECRET_KEY so sessions survive a restart. Add users first with `savings user add`.
+
+    Example: savings serve --db sqlite:///savings.db --port 8000
+    """
+    import uvicorn
+
+    from reports.web.app import create_app
+
+    if (certfile is None) != (keyfile is None):
+        raise fail("give both --tls-cert and --tls-key, or neither", 2)
+    try:
+        web = create_app(db_url, secure=bool(certfile) or behind_tls)
+    except LedgerError as exc:
+        raise fail(str(exc)) from None
+    scheme = "https" if certfile else "http"
+    typer.echo(f"savings-ledger web app on {scheme}://{host}:{port}/ (database {db.database_url(db_url)})")
+    uvicorn.run(web, host=host, port=port, ssl_certfile=str(certfile) if certfile else None,
+                ssl_keyfile=str(keyfile) if keyfile else None, log_level="warning", proxy_headers=behind_tls)
+
+
+def _password(given: str | None) -> str:
+    if given:
+        return given
+    if os.environ.get("SAVINGS_USER_PASSWORD"):
+        return os.environ["SAVINGS_USER_PASSWORD"]
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Again: "):
+        raise fail("the two passwords differ", 2)
+    return first
+
+
+@user_app.command("add")
+def user_add_cmd(username: Annotated[str, typer.Argument(help="Login name, e.g. pat.")],
+                 name: Annotated[str, typer.Option("--name", help="The person's name, as sign-offs record it.")],
+                 role: Annotated[str, typer.Option("--role", help=", ".join(auth.ROLES))],
+                 trust: Annotated[list[str] | None, typer.Option("--trust", help="A trust they belong to "
+                                                                                 "(repeat for several).")] = None,
+                 region: Annotated[str, typer.Option("--region", help="They also see every trust of this "
+                                                                      "region.")] = "",
+                 password: Annotated[str | None, typer.Option("--password", help="Default: asked for, or "
+                                                                                 "$SAVINGS_USER_PASSWORD.")] = None,
+                 db_url: DbOption = None) -> None:
+    """Add a web user with a role and the trusts they belong to (password hashed with argon2).
+
+    Example: savings user add pat --name "Pat Procurement" --role procurement --trust RX1
+    """
+    try:
+        made = auth.add_user(db.open_ledger(db_url), username, name, role, _password(password), tuple(trust or ()),
+                             region)
+    except LedgerError as exc:
+        raise fail(str(exc)) from None
+    where = ", ".join(made.trusts) or "no trust yet"
+    typer.echo(f"added {made.username} ({made.display_name}, {made.role}; {where}"
+               f"{'; region ' + made.region if made.region else ''})")
+
+
+@user_app.command("list")
+def user_list_cmd(db_url: DbOption = None,
+                  as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List web users with role, trusts, region and whether they are disabled.
+
+    Example: savings user list
+    """
+    users = auth.list_users(db.open_ledger(db_url))
+    if as_json:
+        emit_json([{"username": u.username, "name": u.display_name, "role": u.role, "trusts": list(u.trusts),
+                    "region": u.region, "disabled": u.disabled} for u in users])
+        return
+    typer.echo(table(["user", "name", "role", "trusts", "region", "status"],
+                     [[u.username, u.display_name, u.role, " ".join(u.trusts), u.region,
+                       "disabled" if u.disabled else "active"] for u in users]))
+
+
+@user_app.command("disable")
+def user_disable_cmd(username: Annotated[str, typer.Argument(help="The login name.")],
+                     db_url: DbOption = None) -> None:
+    """Disable a web user: they cannot log in, and an open session ends at their next click.
+
+    Example: savings user disable pat
+    """
+    try:
+        auth.set_disabled(db.open_ledger(db_url), username, True)
+    except LedgerError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"disabled {username}")

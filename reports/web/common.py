@@ -1,0 +1,119 @@
+"""What every page needs: the logged-in user, the trust they may see, templates, refusals.
+
+Templates come from the package `savings_ledger_templates` (folder `web/`) with the board
+pack's own filters and globals (`reports.render.environment`), so a pound or a period is
+written the same way on screen as in the PDF.
+"""
+from __future__ import annotations
+
+from datetime import date
+from importlib import resources
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
+
+from ledger import calendar
+from ledger.errors import LedgerError
+from reports import render
+from reports.web import auth
+from reports.web.auth import User
+from reports.web.security import Refused, csrf_token
+
+TEMPLATES = "savings_ledger_templates"
+
+
+class NotLoggedIn(Exception):
+    """No valid session: the app answers with a redirect to the login page."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+def _source(name: str) -> str:
+    try:
+        return resources.files(TEMPLATES).joinpath(name).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LedgerError(f"template {name!r} is missing from {TEMPLATES}") from None
+
+
+def environment() -> Environment:
+    """The web pages' Jinja environment: the pack's filters, autoescaping, strict undefined."""
+    env = Environment(loader=FunctionLoader(_source), autoescape=select_autoescape(default=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    pack_env = render.environment()
+    env.filters.update(pack_env.filters)
+    env.globals.update(pack_env.globals)
+    env.globals["quote"] = quote
+    return env
+
+
+def page(request: Request, template: str, http_status: int = 200, **context: object) -> HTMLResponse:
+    """Render a page with the user, the CSRF token and the flash message in its context."""
+    env: Environment = request.app.state.env
+    flash = request.session.pop("flash", None)
+    html = env.get_template(f"web/{template}").render(
+        request=request, user=getattr(request.state, "user", None), csrf=csrf_token(request), flash=flash,
+        **context)
+    return HTMLResponse(html, status_code=http_status)
+
+
+def flash(request: Request, message: str) -> None:
+    """A one-line message shown on the next page (after a redirect)."""
+    request.session["flash"] = message
+
+
+def current_user(request: Request) -> User:
+    """The logged-in, enabled user; NotLoggedIn otherwise (a disabled user's session ends here)."""
+    name = request.session.get("user")
+    user = auth.get_user(request.app.state.engine, name) if name else None
+    if user is None:
+        request.session.pop("user", None)
+        raise NotLoggedIn(str(request.url.path))
+    request.state.user = user
+    return user
+
+
+def trust_of(request: Request, trust: str) -> tuple[User, dict]:
+    """The user and the trust, if the user belongs to it; Refused (403) naming why otherwise."""
+    user = current_user(request)
+    trust = trust.upper()
+    for row in auth.visible_trusts(request.app.state.engine, user):
+        if row["org_code"] == trust:
+            return user, row
+    raise Refused(f"You ({user.username}) do not belong to trust {trust}, so you cannot see or change its "
+                  "savings. Ask an admin to add you to it.", 403)
+
+
+def require(user: User, action: str) -> None:
+    """Refuse (403) an action the user's role does not allow, saying which roles may."""
+    if not user.can(action):
+        raise Refused(f"Refused: you are signed in as {user.role.replace('_', ' ')}, and {auth.WHY[action]}.", 403)
+
+
+def has_data(request: Request, trust: str) -> bool:
+    from ledger import models
+    from sqlalchemy import select
+
+    with request.app.state.engine.connect() as conn:
+        return conn.execute(select(models.Trust.org_code).where(models.Trust.org_code == trust)).first() is not None
+
+
+def parse_day(text: str | None, what: str = "as-at date") -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Refused(f"The {what} {text!r} is not a date like 2026-03-31.", 400) from None
+
+
+def parse_fy(text: str | None) -> str:
+    if not text:
+        return calendar.fy_of(date.today())
+    try:
+        return calendar.fy_label(calendar.parse_fy(text))
+    except ValueError as exc:
+        raise Refused(f"Financial year: {exc}", 400) from None

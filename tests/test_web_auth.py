@@ -1,0 +1,107 @@
+"""Web app: logging in, sessions, CSRF, throttling, and `savings user` on the command line."""
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from ledger.cli import app as cli_app
+from reports import cli as _registers_commands  # noqa: F401  (adds serve and user to the CLI)
+from reports.web import auth
+from reports.web.security import Throttle
+from tests.helpers_web import PASSWORD, Web, ledger
+
+
+def test_password_is_argon2_and_checked(tmp_path) -> None:
+    engine = ledger(tmp_path)
+    stored = auth.USERS
+    with engine.connect() as conn:
+        hashed = conn.execute(stored.select().where(stored.c.username == "pat")).first().password_hash
+    assert hashed.startswith("$argon2id$")
+    assert PASSWORD not in hashed
+    assert auth.authenticate(engine, "pat", PASSWORD).display_name == "Pat Procurement"
+    assert auth.authenticate(engine, "pat", "wrong password here") is None
+    assert auth.authenticate(engine, "nobody", PASSWORD) is None
+
+
+def test_login_sets_a_hardened_session_cookie(tmp_path) -> None:
+    web = Web(ledger(tmp_path))
+    response = web.login("pat")
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+    assert "secure" not in cookie  # plain http on loopback
+    assert web.get("/t/RT1/lines").status_code == 200
+
+
+def test_cookie_is_secure_when_served_over_tls(tmp_path) -> None:
+    web = Web(ledger(tmp_path), secure=True)
+    cookie = web.login("pat").headers["set-cookie"].lower()
+    assert "; secure" in cookie
+
+
+def test_wrong_password_says_so_without_saying_which(tmp_path) -> None:
+    web = Web(ledger(tmp_path))
+    response = web.login("pat", "not the password")
+    assert response.status_code == 401
+    assert "The username or password is wrong, or the account is disabled." in response.text
+    assert web.get("/t/RT1").status_code == 303  # still logged out: sent to the login page
+
+
+def test_pages_need_a_login(tmp_path) -> None:
+    web = Web(ledger(tmp_path))
+    response = web.get("/t/RT1/lines")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/t/RT1/lines"
+
+
+def test_login_is_throttled_after_five_failures(tmp_path) -> None:
+    now = [1000.0]
+    web = Web(ledger(tmp_path), throttle=Throttle(limit=5, window=300, clock=lambda: now[0]))
+    for _ in range(5):
+        assert web.login("pat", "guess guess guess").status_code == 401
+    refused = web.login("pat")  # even the right password waits
+    assert refused.status_code == 429
+    assert "Too many failed logins. Try again in 300 seconds." in refused.text
+    now[0] += 301
+    assert web.login("pat").status_code == 303
+
+
+def test_a_form_without_its_csrf_token_is_refused(tmp_path) -> None:
+    web = Web(ledger(tmp_path)).as_user("pat")
+    missing = web.post("/t/RT1/new-line", {"line_id": "X1"}, csrf=False)
+    assert missing.status_code == 403
+    assert "security token (CSRF) is missing or out of date" in missing.text
+    wrong = web.client.post("/t/RT1/new-line", data={"line_id": "X1", "csrf_token": "forged"})
+    assert wrong.status_code == 403
+    login = Web(ledger(tmp_path / "other")).client.post("/login", data={"username": "pat", "password": PASSWORD})
+    assert login.status_code == 403
+
+
+def test_a_disabled_user_is_logged_out_at_the_next_click(tmp_path) -> None:
+    engine = ledger(tmp_path)
+    web = Web(engine).as_user("pat")
+    assert web.get("/t/RT1/lines").status_code == 200
+    auth.set_disabled(engine, "pat")
+    assert web.get("/t/RT1/lines").status_code == 303
+    assert web.login("pat").status_code == 401
+
+
+def test_user_commands_add_list_disable(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path}/cli.db"
+    runner = CliRunner()
+    added = runner.invoke(cli_app, ["user", "add", "pat", "--name", "Pat Procurement", "--role", "procurement",
+                                    "--trust", "RX1", "--password", PASSWORD, "--db", url])
+    assert added.exit_code == 0, added.output
+    assert added.output.strip() == "added pat (Pat Procurement, procurement; RX1)"
+    weak = runner.invoke(cli_app, ["user", "add", "bea", "--name", "Bea", "--role", "budget_holder",
+                                   "--password", "short", "--db", url])
+    assert weak.exit_code == 1
+    assert "at least 12 characters" in weak.output
+    same_name = runner.invoke(cli_app, ["user", "add", "pat2", "--name", "pat procurement", "--role", "finance",
+                                        "--password", PASSWORD, "--db", url])
+    assert same_name.exit_code == 1
+    assert "already used by user pat" in same_name.output
+    assert runner.invoke(cli_app, ["user", "disable", "pat", "--db", url]).exit_code == 0
+    listed = runner.invoke(cli_app, ["user", "list", "--json", "--db", url])
+    assert '"disabled": true' in listed.output
+    assert runner.invoke(cli_app, ["user", "disable", "ghost", "--db", url]).exit_code == 1
