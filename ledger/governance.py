@@ -98,9 +98,14 @@ def _check_evidence(line: _Line, ids: Sequence[str]) -> str:
 
 
 def _status_event(line: _Line, to: str, actor: str, role: str, reason: str, **extra: object) -> dict:
-    return {"trust": line.trust, "entity": "line", "entity_id": line.fact.name, "action": "status",
-            "from_status": line.fact["status"], "to_status": to, "actor": actor, "role": role, "reason": reason,
-            **extra}
+    return _line_event(line.trust, line.fact.name, line.fact["status"], to, actor, role, reason, **extra)
+
+
+def _line_event(trust: str, line_id: str, from_status: str, to: str, actor: str, role: str, reason: str,
+                **extra: object) -> dict:
+    """A line's status event; the import builds thousands without a Series per line."""
+    return {"trust": trust, "entity": "line", "entity_id": line_id, "action": "status",
+            "from_status": from_status, "to_status": to, "actor": actor, "role": role, "reason": reason, **extra}
 
 
 def _lock(conn: Connection, trust: str, line_id: str, seq: int, now: datetime) -> None:
@@ -342,9 +347,8 @@ def after_import(conn: Connection, trust: str, register: Register, digest: str, 
     before = st.line_status(frames.lines, frames.schemes, frames.events, pd.Series(dtype=bool))["status"]
     events: list[dict] = []
     newly = facts[facts["validated"] & (facts["status"] == "VALIDATED") & ~facts.index.isin(locked)]
-    for line_id in newly.index:  # only the status before is needed: no copy of the line's facts
-        line = _Line(trust, frames, figures, pd.Series({"status": before[line_id]}, name=line_id))
-        events.append(_status_event(line, "VALIDATED", IMPORTER, "", f"validated by sign-offs in {label}"))
+    events += [_line_event(trust, line_id, before[line_id], "VALIDATED", IMPORTER, "",
+                           f"validated by sign-offs in {label}") for line_id in newly.index]
     latest = {}
     if not frames.plan_versions.empty:
         last = frames.plan_versions.sort_values("version").groupby("line_id").last()

@@ -152,8 +152,8 @@ class ImportGuard:
     def admit(self, sheet: str, row: dict) -> bool:
         """True when the importer should insert `row`; False for a kept (or refused) locked row."""
         spec = SPECS.get(sheet)
-        if spec is None:
-            return True
+        if spec is None or (self.closed is None and not self.keyed.get(sheet) and not self.multi.get(sheet)):
+            return True  # nothing of this sheet is kept: a first import, or a trust with nothing locked
         full = {c: row.get(c) if row.get(c) not in (None, "") else _blank(spec.table.c[c]) for c in spec.fields}
         if spec.key:
             key = tuple(row.get(k) for k in spec.key)

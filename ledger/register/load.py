@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from ledger.register.spec import DEFERRAL_TYPES, SHEET_BY_NAME, SHEETS, Sheet
 
 MAX_REPORTED = 1000
 BATCH = 20_000
+PROGRESS_EVERY = 5_000
 
 
 @dataclass
@@ -100,13 +101,17 @@ def fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
-def import_register(engine: Engine, path: Path) -> ImportResult:
-    """Import one trust's register atomically; raise RegisterInvalid listing every problem."""
+def import_register(engine: Engine, path: Path, progress: Callable[[int], None] | None = None) -> ImportResult:
+    """Import one trust's register atomically; raise RegisterInvalid listing every problem.
+
+    `progress`, when given, is called with the number of rows read since its last call (every
+    few thousand rows), so a terminal can show a big register moving.
+    """
     path = Path(path)
     print_name = path.name if path.is_file() else str(path)
     digest = fingerprint(path) if path.exists() else ""
     with Register(path) as register, engine.connect() as conn:
-        importer = _Importer(conn, register, print_name)
+        importer = _Importer(conn, register, print_name, progress or (lambda _rows: None))
         with conn.begin() as tx:
             result = importer.run(digest)
             if importer.problems.count:
@@ -118,10 +123,11 @@ def import_register(engine: Engine, path: Path) -> ImportResult:
 
 
 class _Importer:
-    def __init__(self, conn: Connection, register: Register, label: str) -> None:
+    def __init__(self, conn: Connection, register: Register, label: str, progress: Callable[[int], None]) -> None:
         self.conn = conn
         self.register = register
         self.label = label
+        self.progress = progress
         self.problems = Problems()
         self.ids: dict[str, set[str] | None] = {}
         self.trust = ""
@@ -177,11 +183,13 @@ class _Importer:
 
     def _load_sheet(self, sheet: Sheet, present: dict[str, str]) -> int:
         table = TABLES[sheet.name].__table__
+        stored = {c.name: RENAMES.get(c.name, c.name) for c in sheet.columns if RENAMES.get(c.name, c.name) in table.c}
         batch: list[dict] = []
-        count = 0
-        for row_no, record in self._records(sheet, present):
-            row = {RENAMES.get(k, k): v for k, v in record.items() if not k.startswith("+")}
-            row = {k: v for k, v in row.items() if k in table.c}
+        count = read = 0
+        for read, (row_no, record) in enumerate(self._records(sheet, present), start=1):
+            if read % PROGRESS_EVERY == 0:
+                self.progress(PROGRESS_EVERY)
+            row = {stored[k]: v for k, v in record.items() if k in stored}
             if sheet.name == "SavingLines":
                 extra = {k[1:]: v for k, v in record.items() if k.startswith("+") and v != ""}
                 row["extra"] = json.dumps(extra, sort_keys=True) if extra else ""
@@ -195,12 +203,14 @@ class _Importer:
             batch.append(row)
             if len(batch) >= BATCH:
                 count += self._flush(table, batch)
+        self.progress(read % PROGRESS_EVERY)
         return count + self._flush(table, batch)
 
     def _flush(self, table, batch: list[dict]) -> int:  # noqa: ANN001
         n = len(batch)
         if not self.problems.count and batch:
-            rows = [{c.name: r.get(c.name, _default(c)) for c in table.c if c.name != "id"} for r in batch]
+            defaults = [(c.name, _default(c)) for c in table.c if c.name != "id"]
+            rows = [{name: r.get(name, blank) for name, blank in defaults} for r in batch]
             insert_rows(self.conn, table, rows)
         batch.clear()
         return n

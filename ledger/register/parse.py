@@ -14,6 +14,7 @@ from ledger import calendar, money
 from ledger.register.spec import Column
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PLAIN = re.compile(r"\s*(-?)(\d+)(?:\.(\d*))?\s*\Z", re.ASCII)  # 1234.56, -3, 0.5 (no £, commas or brackets)
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 
@@ -32,6 +33,12 @@ def _number(value: object) -> Decimal:
 
 
 def _scaled(value: object, places: int, what: str) -> int:
+    if type(value) is str and (plain := _PLAIN.match(value)):  # the common case, without Decimal
+        sign, whole, fraction = plain.groups()
+        fraction = (fraction or "").rstrip("0")
+        if len(fraction) <= places:
+            scaled = int(whole + fraction.ljust(places, "0"))
+            return -scaled if sign else scaled
     number = _number(value)
     scaled = number.scaleb(places)
     if scaled != scaled.to_integral_value():
