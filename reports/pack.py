@@ -13,10 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from ledger import calendar, models
+from ledger import calendar, periods
 from ledger.carter import Compliance
 from ledger.carter import compliance as carter_compliance
 from ledger.engine import bridge
@@ -32,6 +31,7 @@ from ledger.towers import TowerRecon
 from reports import charts
 from reports import pack_sections as sections
 from reports.commentary import commentary
+from reports.filters import naturally
 from reports.pack_carter import Carter, carter
 
 UNLOCKED = "period not locked"
@@ -106,7 +106,7 @@ class TrustPack:
     towers: TowerRecon
     carter: Carter
     assurance: sections.Assurance
-    exceptions: tuple[Finding, ...]
+    exceptions: tuple[tuple[Finding, int], ...]
     exceptions_total: int
     commentary: tuple[str, ...]
     charts: tuple[charts.Chart, ...]
@@ -132,9 +132,16 @@ def counted_by_month_end(ty: TrustYear, period: Period) -> list[int]:
         sections.counted(ty.figures, period.fy)]
 
 
-def _exceptions(ty: TrustYear) -> list[Finding]:
-    shown = [f for f in ty.findings if f.severity != "info"]
-    return sorted(shown, key=lambda f: (f.severity != "error", f.rule_id, f.line_id, f.message))
+def exceptions(ty: TrustYear, fy: str) -> list[tuple[Finding, int]]:
+    """Errors and warnings with the amount at stake (the line's forecast for `fy`), largest first.
+
+    The PDF lists the first `APPENDIX_CAP`, so a board sees the exceptions that matter most; the
+    audit workbook lists every one.
+    """
+    y = ty.figures.years
+    stake = y[y["fy"] == fy].set_index("line_id")["forecast"].abs()
+    shown = [(f, int(stake.get(f.line_id, 0))) for f in ty.findings if f.severity != "info"]
+    return sorted(shown, key=lambda p: (p[0].severity != "error", -p[1], p[0].rule_id, p[0].line_id, p[0].message))
 
 
 def build_trust_pack(ty: TrustYear, period: Period, *, preparer: str | None = None, approver: str | None = None,
@@ -158,7 +165,7 @@ def build_trust_pack(ty: TrustYear, period: Period, *, preparer: str | None = No
     claimed, steps, cip = bridge.bridge(ty.figures, fy)
     variance = sections.variance(ty, fy, period.month)
     recon = ty.recon(fy)
-    exceptions = _exceptions(ty)
+    listed = exceptions(ty, fy)
     preparer, approver = people(preparer, approver)
     pack = TrustPack(
         trust=ty.frames.trust, period=period, policy=ty.policy, summary=summary(ty, fy),
@@ -167,8 +174,8 @@ def build_trust_pack(ty: TrustYear, period: Period, *, preparer: str | None = No
         monthly=monthly, variance=variance, bridge=(claimed, tuple(steps), cip),
         pipeline=sections.pipeline(ty, fy), categories=sections.categories(ty, fy), towers=recon,
         carter=carter(ty, fy, compliance),
-        assurance=sections.assurance(ty, fy), exceptions=tuple(exceptions[:APPENDIX_CAP]),
-        exceptions_total=len(exceptions), commentary=(), charts=(),
+        assurance=sections.assurance(ty, fy), exceptions=tuple(listed[:APPENDIX_CAP]),
+        exceptions_total=len(listed), commentary=(), charts=(),
         footer=Footer(ty.policy.label(), lock, period.as_at, fingerprint(ty.frames), preparer, approver))
     pack = replace(pack, commentary=tuple(commentary(pack)))
     return replace(pack, charts=tuple(_charts(pack))) if with_charts else pack
@@ -180,7 +187,7 @@ def _charts(pack: TrustPack) -> list[charts.Chart]:
                             int(pack.money("cip", "risk_adjusted_forecast") * 100))]
     claimed, steps, cip = pack.bridge
     out.append(charts.bridge(claimed, [(s.reason, s.amount) for s in steps], cip))
-    rows = pack.towers.rows
+    rows = naturally(pack.towers.rows, "tower_code")
     if rows:
         out.append(charts.towers([r.tower_code for r in rows], [r.contribution for r in rows],
                                  [r.recognised for r in rows], [r.claimed for r in rows]))
@@ -191,15 +198,10 @@ def _charts(pack: TrustPack) -> list[charts.Chart]:
     return out
 
 
-def period_lock(engine: Engine, trust: str, month: int) -> str:
-    """The lock id that closed `month` for `trust`: its own, else the earliest later month's (a
-    close locks everything dated on or before it); "period not locked" when there is none."""
-    table = models.PeriodLock.__table__
-    query = (select(table.c.lock_id).where(table.c.trust == trust, table.c.month >= month)
-             .order_by(table.c.month).limit(1))
-    with engine.connect() as conn:
-        found = conn.execute(query).scalar()
-    return found or UNLOCKED
+def period_lock(engine: Engine, trust: str, period: Period) -> str:
+    """The id of the close that locks the period (its own or a later month's), else "period not locked"."""
+    lock = periods.lock_for(engine, trust, period.label)
+    return UNLOCKED if lock is None else lock.lock_id
 
 
 def load_pack(engine: Engine, trust: str, period: Period, base: Policy = DEFAULT, *, preparer: str | None = None,
@@ -207,7 +209,7 @@ def load_pack(engine: Engine, trust: str, period: Period, base: Policy = DEFAULT
     """Load `trust` as known at the period's as-at date and build its pack (lock and compliance included)."""
     ty = load_trust(engine, trust, period.as_at, base)
     return build_trust_pack(ty, period, preparer=preparer, approver=approver,
-                            lock=period_lock(engine, trust, period.month),
+                            lock=period_lock(engine, trust, period),
                             compliance=carter_compliance(engine, trust, period.fy), with_charts=with_charts)
 
 

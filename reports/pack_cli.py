@@ -34,9 +34,9 @@ def pack_cmd(
     db_url: DbOption = None,
     policy: PolicyOption = None,
 ) -> None:
-    """Render the monthly board pack (PDF/UA): CIP year to date and in month, forecast, bridge,
-    pipeline, towers, Carter, benchmarking, assurance and exceptions. Figures as known at the
-    end of the period, or at --as-at (a day in that month) to make a past pack again.
+    """Render the monthly board pack (PDF/UA) for a trust, or for a region with a page per trust.
+
+    Figures as known at the end of the period, or at --as-at (a day in that month) to make a past pack again.
 
     Example: savings pack --trust RX1 --period 2026-03 -o pack.pdf
     """

@@ -39,16 +39,17 @@ class RegionPack:
     footer: Footer
 
 
-def region_trusts(engine: Engine, region: str) -> list[str]:
-    """The org codes of the trusts whose region is `region` (case-insensitive), sorted."""
+def region_trusts(engine: Engine, region: str) -> tuple[str, list[str]]:
+    """The region's name as the ledger spells it and its trusts' org codes, sorted (any letter case)."""
     table = models.Trust.__table__
     with engine.connect() as conn:
         rows = conn.execute(select(table.c.org_code, table.c.region)).all()
-    codes = sorted(code for code, name in rows if (name or "").strip().lower() == region.strip().lower())
-    if not codes:
+    found = sorted((code, name.strip()) for code, name in rows
+                   if (name or "").strip().lower() == region.strip().lower())
+    if not found:
         known = sorted({(name or "").strip() for _, name in rows} - {""})
         raise LedgerError(f"no trust in region {region!r} (regions in the ledger: {', '.join(known) or 'none'})")
-    return codes
+    return found[0][1], [code for code, _ in found]
 
 
 def combined_fingerprint(packs: list[TrustPack]) -> str:
@@ -60,8 +61,9 @@ def combined_fingerprint(packs: list[TrustPack]) -> str:
 def build_region(engine: Engine, region: str, period: Period, base: Policy = DEFAULT, *,
                  preparer: str | None = None, approver: str | None = None) -> RegionPack:
     """Every trust of `region` as known at the period's as-at date, rolled up."""
+    name, codes = region_trusts(engine, region)
     packs = [load_pack(engine, code, period, base, preparer=preparer, approver=approver, with_charts=False)
-             for code in region_trusts(engine, region)]
+             for code in codes]
     totals = {f"{a}.{b}": sum((p.money(a, b) or Decimal(0) for p in packs), Decimal("0.00")) for a, b in TOTALS}
     policies = sorted({p.footer.policy for p in packs})
     locked = sum(p.footer.lock != UNLOCKED for p in packs)
@@ -69,6 +71,6 @@ def build_region(engine: Engine, region: str, period: Period, base: Policy = DEF
     footer = Footer(policies[0] if len(policies) == 1 else f"{len(policies)} policy sets (see each trust's page)",
                     f"{locked} of {len(packs)} trusts locked for the period", period.as_at,
                     combined_fingerprint(packs), preparer, approver)
-    return RegionPack(region, period, tuple(packs), totals, sum(p.variance.plan for p in packs),
+    return RegionPack(name, period, tuple(packs), totals, sum(p.variance.plan for p in packs),
                       sum(p.month_counted for p in packs), sum(p.summary["exceptions"]["errors"] for p in packs),
                       sum(p.summary["exceptions"]["warnings"] for p in packs), footer)

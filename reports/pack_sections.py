@@ -16,6 +16,7 @@ import pandas as pd
 
 from ledger import calendar
 from ledger.engine import bridge as bridge_mod
+from ledger.engine import status
 from ledger.engine.figures import Figures
 from ledger.engine.summary import TrustYear, risk_adjusted
 from ledger.towers import ratio
@@ -32,10 +33,14 @@ def fy_months(fy: str) -> list[int]:
     return list(range(first, first + 12))
 
 
+def year_with_facts(fig: Figures, fy: str) -> pd.DataFrame:
+    """One row per line with figures in `fy`: the year's amounts beside the line's facts."""
+    return fig.years[fig.years["fy"] == fy].merge(fig.lines, on="line_id", how="left", suffixes=("", "_line"))
+
+
 def local_cash(ty: TrustYear, fy: str) -> pd.DataFrame:
     """The lines that make up the CIP plan: cash-releasing and not tower-attributed, with their FY figures."""
-    y = ty.figures.years[ty.figures.years["fy"] == fy]
-    y = y.join(ty.figures.lines.set_index("line_id"), on="line_id", rsuffix="_line")
+    y = year_with_facts(ty.figures, fy)
     return y[y["cash_releasing"] & ~y["tower"]]
 
 
@@ -251,8 +256,7 @@ def categories(ty: TrustYear, fy: str) -> tuple[CategoryRow, ...]:
     The columns add up to the summary's `cip.plan`, `cip.delivered`, `towers.recognised` and
     `non_cip.cost_avoidance`; a line without a category is shown as "Uncategorised".
     """
-    y = ty.figures.years[ty.figures.years["fy"] == fy].join(ty.figures.lines.set_index("line_id"), on="line_id",
-                                                             rsuffix="_line")
+    y = year_with_facts(ty.figures, fy)
     local = y["cash_releasing"] & ~y["tower"]
     frame = pd.DataFrame({"category": y["category"].replace("", "Uncategorised").fillna("Uncategorised"),
                           "plan": np.where(local, y["cip_plan"], 0), "counted": y["cip"],
@@ -269,10 +273,10 @@ class Assurance:
 
     leakage: int
     leakage_share: str | None  # leakage / (delivered + leakage): the saving lost to off-contract prices
-    reversed_lines: int
-    reversed_removed: int
-    pressure_lines: int
-    pressure: int
+    stopped_lines: int
+    cost_pressure: int
+    ahead_lines: int
+    ahead: int
     evidenced: int
     evidence_due: int
     by_rule: tuple[tuple[str, str, int], ...]  # rule id, severity, count
@@ -283,21 +287,20 @@ class Assurance:
 
 
 def assurance(ty: TrustYear, fy: str) -> Assurance:
-    """Leakage share, reversals (R-REV-1), cost pressures, evidence completeness and exception counts.
+    """Leakage share, reversals and their cost pressure, budget removed ahead of delivery,
+    evidence completeness and exception counts.
 
-    A line has reversed when its latest month of actuals saved nothing (price back at or above
-    baseline); the budget already removed for it is a cost pressure. A cost pressure is also
-    budget removed in `fy` beyond what the line is forecast to deliver net of its costs.
+    R-REV-1: a line reversed, withdrawn or rejected stops counting from its stop month, and the
+    budget already removed for the months after it is a cost pressure (the engine's
+    `cost_pressure`). Separately, budget removed in `fy` beyond what a line is forecast to save
+    (net of its costs) is removed ahead of delivery: the budget will be overspent unless it comes.
     """
     fig = ty.figures
-    y = fig.years[fig.years["fy"] == fy].join(fig.lines.set_index("line_id"), on="line_id", rsuffix="_line")
+    y = year_with_facts(fig, fy)
     leakage, delivered = int(y["leakage"].sum()), int(y["delivered"].sum())
-    m = fig.months[fig.months["has_actuals"] & fig.months["line_id"].isin(y["line_id"])]
-    latest = m.sort_values("month").groupby("line_id").last()
-    reversed_ids = latest.index[latest["delivered"] <= 0]
-    removed = y.set_index("line_id")["removed"]
-    shortfall = (y["removed"] - (y["forecast"] - y["impl_costs"])).clip(lower=0)
-    pressured = (y["removed"] > 0) & (shortfall > 0)
+    stopped = y["stop_month"] != status.NEVER
+    running = ~stopped & (y["removed"] > 0)
+    ahead = (y["removed"] - (y["forecast"] - y["impl_costs"])).clip(lower=0).where(running, 0)
     due = y[y["cash_releasing"]]["line_id"]
     evidenced = int(due.isin(ty.frames.evidence["line_id"]).sum())
     counts: dict[tuple[str, str], int] = {}
@@ -305,6 +308,6 @@ def assurance(ty: TrustYear, fy: str) -> Assurance:
         if f.severity != "info":
             counts[(f.rule_id, f.severity)] = counts.get((f.rule_id, f.severity), 0) + 1
     by_rule = tuple((rule, sev, n) for (rule, sev), n in sorted(counts.items(), key=lambda kv: (kv[0][1], -kv[1])))
-    return Assurance(leakage, ratio(leakage, delivered + leakage), len(reversed_ids),
-                     int(removed.reindex(reversed_ids).fillna(0).sum()), int(pressured.sum()),
-                     int(shortfall[pressured].sum()), evidenced, len(due), by_rule)
+    return Assurance(leakage, ratio(leakage, delivered + leakage), int(y.loc[stopped, "line_id"].nunique()),
+                     int(y["cost_pressure"].sum()), int((ahead > 0).sum()), int(ahead.sum()), evidenced, len(due),
+                     by_rule)

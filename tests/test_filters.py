@@ -69,3 +69,8 @@ def test_filters_are_registered_by_name():
         a="-1234.5", r="0.25", p="2025-11")
     assert out == "\u2212£1,234.50 25.0% Nov 25"
 
+
+
+def test_codes_sort_the_way_people_count():
+    rows = [type("Row", (), {"code": c})() for c in ("T10", "T2", "T1", "T11")]
+    assert [r.code for r in filters.naturally(rows, "code")] == ["T1", "T2", "T10", "T11"]
