@@ -18,7 +18,7 @@ from ledger import db
 from ledger.engine import summary as summ
 from ledger.errors import LedgerError
 from ledger.policy import DEFAULT, load_toml
-from ledger.register import load, template
+from ledger.register import template
 
 app = typer.Typer(help="savings-ledger: what counts as CIP, to the penny, and why the rest does not.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -94,21 +94,33 @@ def template_cmd(file: Annotated[Path, typer.Argument(help="Where to write the e
 
 
 @app.command("import")
-def import_cmd(register: Annotated[Path, typer.Argument(help="A register .xlsx or a folder of CSV files.")],
+def import_cmd(registers: Annotated[list[Path], typer.Argument(
+                   help="Register .xlsx files or CSV folders; with --all, folders holding one register per trust.")],
+               all_registers: Annotated[bool, typer.Option("--all", help="Import every register inside each folder.")]
+               = False,
+               jobs: Annotated[int, typer.Option("--jobs", help="Registers imported at once (PostgreSQL only).")] = 1,
                db_url: DbOption = None) -> None:
-    """Import a trust's register, all or nothing. Every problem is listed as file:sheet:row:column.
+    """Import trusts' registers, each all or nothing. Every problem is listed as file:sheet:row:column.
 
-    Example: savings import register.xlsx
+    Example: savings import register.xlsx  (or: savings import national/ --all --jobs 2)
     """
+    from ledger.import_many import Outcome, import_many, registers_in
+
+    def report(outcome: Outcome) -> None:
+        typer.echo(outcome.message(), err=outcome.result is None)
+
     try:
-        result = load.import_register(db.open_ledger(db_url), register)
+        paths = [p for folder in registers for p in registers_in(folder)] if all_registers else list(registers)
+        outcomes = import_many(db_url, paths, jobs, report)
     except LedgerError as exc:
         raise fail(str(exc)) from None
-    if not result.changed:
-        typer.echo(f"{result.trust}: register already imported; nothing changed")
-        return
-    counts = ", ".join(f"{n} {sheet}" for sheet, n in result.rows.items())
-    typer.echo(f"{result.trust}: imported {counts}")
+    refused = sum(o.result is None for o in outcomes)
+    if len(outcomes) > 1:
+        changed = sum(bool(o.result and o.result.changed) for o in outcomes)
+        typer.echo(f"{len(outcomes)} registers: {changed} imported, {len(outcomes) - changed - refused} unchanged, "
+                   f"{refused} refused")
+    if refused:
+        raise typer.Exit(1)
 
 
 @app.command("check")
