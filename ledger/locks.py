@@ -15,10 +15,10 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Table, false, or_, select
+from sqlalchemy import ColumnElement, Table, false, func, or_, select
 from sqlalchemy.engine import Connection
 
-from ledger import audit, calendar, models, periods
+from ledger import audit, calendar, models
 from ledger.money import from_pence
 
 LINE_FIELDS = (  # what a lock freezes; notes, extra and source_row may still change
@@ -93,7 +93,8 @@ class ImportGuard:
     def __init__(self, conn: Connection, trust: str, where: Callable[[str], str]) -> None:
         audit.begin_write(conn, trust)
         self.trust, self.where = trust, where
-        self.closed = periods.closed_through(conn, trust)
+        locks = models.PeriodLock.__table__
+        self.closed = conn.execute(select(func.max(locks.c.month)).where(locks.c.trust == trust)).scalar()
         self.locked = set(conn.execute(select(LOCKED_LINES.c.line_id)
                                        .where(LOCKED_LINES.c.trust == trust)).scalars())
         self._problems: list[tuple[str, int, str, str]] = []

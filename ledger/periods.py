@@ -20,6 +20,7 @@ from ledger import audit, calendar, models
 from ledger.errors import LedgerError
 from ledger.fingerprint import fingerprint
 from ledger.frames import Frames, load_frames
+from ledger.locks import SPECS
 
 LOCKS = models.PeriodLock.__table__
 
@@ -66,20 +67,25 @@ def refuse_if_closed(conn: Connection, trust: str, day: date, what: str) -> None
 
 
 def scope(frames: Frames, month: int) -> Frames:
-    """The part of a trust's data that a close through `month` locks (everything else emptied)."""
+    """The part of a trust's data that a close through `month` locks, in the columns a lock freezes
+    (so a note on a line may still change); every other frame is emptied."""
     end = calendar.last_day(month)
 
-    def on_or_before(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-        days = pd.to_datetime(frame[column]).dt.date
-        return frame[days.notna() & (days <= end)]
+    def locked(frame: pd.DataFrame, sheet: str) -> pd.DataFrame:
+        spec = SPECS[sheet]
+        columns = list(dict.fromkeys([*(spec.key or ()), *spec.fields]))
+        if spec.dated == "month":
+            return frame.loc[frame["month"] <= month, columns]
+        days = pd.to_datetime(frame[spec.dated]).dt.date
+        return frame.loc[days.notna() & (days <= end), columns]
 
     return replace(
         frames,
-        lines=on_or_before(frames.lines, "go_live"),
-        actuals=frames.actuals[frames.actuals["month"] <= month],
-        signoffs=on_or_before(frames.signoffs, "date"),
-        budgets=on_or_before(frames.budgets, "effective_from"),
-        evidence=on_or_before(frames.evidence, "captured_at"),
+        lines=locked(frames.lines, "SavingLines"),
+        actuals=locked(frames.actuals, "Actuals"),
+        signoffs=locked(frames.signoffs, "SignOffs"),
+        budgets=locked(frames.budgets, "BudgetAdjustments"),
+        evidence=locked(frames.evidence, "Evidence"),
         **{name: pd.DataFrame() for name in ("schemes", "contracts", "contribution", "tower_spend",
                                              "tower_statements", "benchmarks", "activity", "policy_rows",
                                              "events", "plan_versions")},
