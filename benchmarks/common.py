@@ -1,0 +1,123 @@
+"""What every benchmark script shares: timing, peak memory, the machine, and the printed table.
+
+Each script measures the ledger against a baseline run on the same rows in the same process, so
+a loaded machine slows both sides and the ratio stays meaningful; the absolute seconds do not.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def machine() -> str:
+    """CPU model, cores, memory, load and Python: the line every table is printed under."""
+    model = "unknown CPU"
+    with Path("/proc/cpuinfo").open() as fh:
+        for line in fh:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem_kb = 0
+    with Path("/proc/meminfo").open() as fh:
+        for line in fh:
+            if line.startswith("MemTotal"):
+                mem_kb = int(line.split()[1])
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"{model}, {os.cpu_count()} cores, {mem_kb / 1024 / 1024:.0f} GB RAM, load average {load}, "
+            f"Python {platform.python_version()}")
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident memory so far, in MB (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_mb() -> float:
+    """The process's resident memory now, in MB."""
+    with Path("/proc/self/statm").open() as fh:
+        pages = int(fh.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
+
+
+@dataclass
+class Sampler:
+    """Peak resident memory over a stretch of code (samples every 20 ms in a thread)."""
+
+    peak: float = 0.0
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss_mb())
+            time.sleep(0.02)
+
+    @contextmanager
+    def running(self) -> Iterator[Sampler]:
+        self.peak = rss_mb()
+        thread = threading.Thread(target=self._run, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self._stop.set()
+            thread.join()
+            self.peak = max(self.peak, rss_mb())
+
+
+def timed(fn: Callable[[], object], repeat: int = 1) -> tuple[float, object]:
+    """The best wall time of `repeat` runs of `fn` and the last result."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - started)
+    return best, result
+
+
+@dataclass
+class Table:
+    """Rows of (what, measured, baseline, ratio, target) printed as an aligned text table."""
+
+    title: str
+    header: tuple[str, ...] = ("measure", "ledger", "baseline", "ratio", "target", "")
+    rows: list[tuple[str, ...]] = field(default_factory=list)
+
+    def add(self, what: str, ledger: float | str, baseline: float | str | None = None, unit: str = "s",
+            target: float | None = None, note: str = "") -> None:
+        """Add a row; the ratio is ledger/baseline and is marked ok or MISSED against `target`."""
+        ratio = verdict = ""
+        if isinstance(ledger, float) and isinstance(baseline, float) and baseline > 0:
+            ratio = f"{ledger / baseline:.2f}x"
+            if target is not None:
+                verdict = "ok" if ledger / baseline <= target else "MISSED"
+        elif isinstance(ledger, float) and target is not None and baseline is None:
+            verdict = "ok" if ledger <= target else "MISSED"
+        target_text = "" if target is None else (f"<= {target:g}x" if baseline is not None else f"<= {target:g} {unit}")
+        self.rows.append((what, _fmt(ledger, unit), _fmt(baseline, unit), ratio, target_text,
+                          " ".join(x for x in (verdict, note) if x)))
+
+    def print(self) -> None:
+        widths = [max(len(r[i]) for r in [self.header, *self.rows]) for i in range(len(self.header))]
+        print(f"\n{self.title}")
+        print(f"machine: {machine()}")
+        for row in [self.header, tuple("-" * w for w in widths), *self.rows]:
+            print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _fmt(value: float | str | None, unit: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if unit == "s":
+        return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
+    if unit == "MB":
+        return f"{value:,.0f} MB"
+    return f"{value:,.0f} {unit}"

@@ -1,0 +1,161 @@
+"""How fast does a register go into the ledger, next to the raw database doing the same inserts?
+
+Synthetic trusts are generated (examples/generate.py) and imported once to learn the rows exactly
+as the ledger stores them. Then, in the same run, on fresh databases with the ledger's schema:
+
+- baseline: those rows, already typed, inserted by raw `sqlite3` executemany (SQLite) or a raw
+  psycopg `COPY ... FROM STDIN` (PostgreSQL), one transaction: the database's own limit;
+- the ledger's insert path (`ledger.bulk.insert_rows`, what the import calls) on the same rows;
+- the whole import (`savings import DIR --all`): read the CSV, parse and check every cell, insert,
+  then the governance step (validation events, line locks, plan versions, audit chain).
+
+Target: the ledger's inserts within 2x of the raw baseline on each backend. The whole import
+does far more than insert; its ratio is printed beside it so the cost of checking is visible.
+
+    .venv/bin/python -m benchmarks.import_speed [--trusts 5] [--lines 2000] [--pg URL | --no-pg]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, select, text
+
+from benchmarks.common import Table, peak_rss_mb, timed
+from examples.generate import generate
+from ledger.bulk import insert_rows
+from ledger.db import open_ledger
+from ledger.import_many import import_many
+from ledger.register.load import TABLES
+
+PG_URL = os.environ.get("SAVINGS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def stored_rows(url: str) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Every register table's rows as the ledger stored them: {table: (columns, rows)}."""
+    engine = create_engine(url)
+    out = {}
+    with engine.connect() as conn:
+        for model in TABLES.values():
+            table = model.__table__
+            columns = [c.name for c in table.c if c.name != "id"]
+            rows = [tuple(r) for r in conn.execute(select(*(table.c[c] for c in columns)))]
+            if rows:
+                out[table.name] = (columns, rows)
+    engine.dispose()
+    return out
+
+
+def raw_sqlite(path: Path, rows: dict[str, tuple[list[str], list[tuple]]]) -> None:
+    """The baseline on SQLite: the standard library's executemany, one transaction."""
+    conn = sqlite3.connect(path)
+    with conn:
+        for name, (columns, data) in rows.items():
+            marks = ", ".join("?" for _ in columns)
+            conn.executemany(f'INSERT INTO "{name}" ({", ".join(columns)}) VALUES ({marks})',
+                             [tuple(v.isoformat() if hasattr(v, "isoformat") else v for v in r) for r in data])
+    conn.close()
+
+
+def raw_copy(url: str, rows: dict[str, tuple[list[str], list[tuple]]]) -> None:
+    """The baseline on PostgreSQL: psycopg COPY FROM STDIN of the same tuples, one transaction."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            for name, (columns, data) in rows.items():
+                with cur.copy(f'COPY "{name}" ({", ".join(columns)}) FROM STDIN') as copy:
+                    for row in data:
+                        copy.write_row(row)
+    engine.dispose()
+
+
+def ledger_inserts(url: str, rows: dict[str, tuple[list[str], list[tuple]]]) -> None:
+    """The ledger's insert path, `ledger.bulk.insert_rows`, fed dicts as the importer feeds it."""
+    engine = create_engine(url)
+    tables = {m.__table__.name: m.__table__ for m in TABLES.values()}
+    with engine.begin() as conn:
+        for name, (columns, data) in rows.items():
+            dicts = [dict(zip(columns, r, strict=True)) for r in data]
+            for start in range(0, len(dicts), 20_000):
+                insert_rows(conn, tables[name], dicts[start:start + 20_000])
+    engine.dispose()
+
+
+@contextmanager
+def pg_schema(base: str) -> Iterator[str]:
+    """A fresh schema with the ledger's tables on the PostgreSQL server (dropped afterwards)."""
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{base}?options=-csearch_path%3D{schema}"
+    open_ledger(url).dispose()
+    try:
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def fresh_sqlite(folder: Path, name: str) -> str:
+    url = f"sqlite:///{folder / name}"
+    open_ledger(url).dispose()
+    return url
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.import_speed", description=__doc__.split("\n")[0])
+    parser.add_argument("--trusts", type=int, default=5)
+    parser.add_argument("--lines", type=int, default=2000)
+    parser.add_argument("--pg", default=PG_URL, help="PostgreSQL URL (default $SAVINGS_TEST_PG)")
+    parser.add_argument("--no-pg", action="store_true", help="measure SQLite only")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        gen_s, folders = timed(lambda: generate(work / "registers", args.trusts, args.lines, seed=1))
+        first = fresh_sqlite(work, "first.db")
+        import_many(first, folders, show_progress=False)
+        rows = stored_rows(first)
+        n_rows = sum(len(r[1]) for r in rows.values())
+        table = Table(f"Register import: {args.trusts} trusts x {args.lines} lines = {n_rows:,} stored rows "
+                      f"(generated in {gen_s:.1f} s)")
+
+        def rate(seconds: float) -> str:
+            return f"{n_rows / seconds:,.0f} rows/s"
+
+        fresh_sqlite(work, "raw.db")
+        base_s, _ = timed(lambda: raw_sqlite(work / "raw.db", rows))
+        url = fresh_sqlite(work, "ins.db")
+        ins_s, _ = timed(lambda: ledger_inserts(url, rows))
+        full = fresh_sqlite(work, "full.db")
+        full_s, _ = timed(lambda: import_many(full, folders, show_progress=False))
+        table.add("SQLite: raw sqlite3 executemany (baseline)", base_s, base_s, note=rate(base_s))
+        table.add("SQLite: ledger insert path (executemany)", ins_s, base_s, target=2.0, note=rate(ins_s))
+        table.add("SQLite: whole import (parse, check, insert, governance)", full_s, base_s, note=rate(full_s))
+        if not args.no_pg:
+            with pg_schema(args.pg) as pg:
+                base_pg, _ = timed(lambda: raw_copy(pg, rows))
+            with pg_schema(args.pg) as pg:
+                ins_pg, _ = timed(lambda: ledger_inserts(pg, rows))
+            with pg_schema(args.pg) as pg:
+                full_pg, _ = timed(lambda: import_many(pg, folders, show_progress=False))
+            with pg_schema(args.pg) as pg:
+                jobs_pg, _ = timed(lambda: import_many(pg, folders, jobs=2, show_progress=False))
+            table.add("PostgreSQL: raw COPY (baseline)", base_pg, base_pg, note=rate(base_pg))
+            table.add("PostgreSQL: ledger insert path (COPY)", ins_pg, base_pg, target=2.0, note=rate(ins_pg))
+            table.add("PostgreSQL: whole import", full_pg, base_pg, note=rate(full_pg))
+            table.add("PostgreSQL: whole import, --jobs 2", jobs_pg, base_pg, note=rate(jobs_pg))
+        table.add("memory: peak of this process", peak_rss_mb(), unit="MB", target=2048.0)
+        table.print()
+
+
+if __name__ == "__main__":
+    main()
