@@ -178,10 +178,11 @@ def build_trust_pack(ty: TrustYear, period: Period, *, preparer: str | None = No
         exceptions_total=len(listed), commentary=(), charts=(),
         footer=Footer(ty.policy.label(), lock, period.as_at, fingerprint(ty.frames), preparer, approver))
     pack = replace(pack, commentary=tuple(commentary(pack)))
-    return replace(pack, charts=tuple(_charts(pack))) if with_charts else pack
+    return replace(pack, charts=tuple(charts_for(pack))) if with_charts else pack
 
 
-def _charts(pack: TrustPack) -> list[charts.Chart]:
+def charts_for(pack: TrustPack) -> list[charts.Chart]:
+    """The pack's charts: cumulative CIP, the bridge, and towers and WAU when there is data for them."""
     m = pack.monthly
     out = [charts.cip_trend(m.months, m.cumulative("plan"), m.cumulative("forecast"), m.cumulative("counted"),
                             int(pack.money("cip", "risk_adjusted_forecast") * 100))]

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 from weasyprint import CSS, HTML
+from weasyprint.document import Document
 
 from ledger import calendar
 from ledger.errors import LedgerError
@@ -112,12 +113,17 @@ def trust_html(pack: TrustPack) -> str:
 
 
 def write_pdf(html: str, target: Path, created: str) -> int:
-    """Typeset `html` to a PDF/UA-1 file at `target`; returns the page count.
+    """Typeset `html` with the pack's stylesheet to a PDF/UA-1 file at `target`; returns the page count.
 
     Args:
         created: the creation date written into the PDF (the data cut-off, `YYYY-MM-DD`).
     """
     document = HTML(string=html, base_url=str(resources.files(TEMPLATES))).render(stylesheets=[stylesheet()])
+    return write_document(document, target, created)
+
+
+def write_document(document: Document, target: Path, created: str) -> int:
+    """Write a laid-out document as a reproducible PDF/UA-1 dated `created`; returns the page count."""
     document.metadata.created = created
     document.metadata.modified = created
     target.parent.mkdir(parents=True, exist_ok=True)

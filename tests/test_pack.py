@@ -95,6 +95,11 @@ def test_headline_figures_equal_the_json_summary_to_the_penny(e1_e8, trust):
         assert set(shown) == {format_gbp(_value(summary, path))}, label
     exceptions = summary["exceptions"]
     assert f"Exceptions {exceptions['errors']} errors, {exceptions['warnings']} warnings" in text
+    for tile, path in (("CIP COUNTED, YEAR TO DATE", ("cip", "delivered")), ("FORECAST OUTTURN", ("cip", "forecast")),
+                       ("RECURRENT CIP COUNTED", ("cip", "recurrent_delivered")),
+                       ("AT RISK (NOT YET COUNTED)", ("cip", "at_risk")),
+                       ("COST AVOIDANCE (NOT CIP)", ("non_cip", "cost_avoidance"))):
+        assert f"{tile}\n{format_gbp(_value(summary, path))}\n" in text, tile
 
 
 def test_e2_figures_and_in_month_in_words(e1_e8):
@@ -212,6 +217,12 @@ def test_thousands_of_lines_stay_a_bounded_pack(tmp_path):
     assert timing.pages <= 16
     text = _text(pdf).replace("\n", " ")
     assert f"The first {APPENDIX_CAP} of {pack.exceptions_total:,} are listed" in text
+    pages = [page.extract_text() for page in PdfReader(pdf).pages]
+    first = next(i for i, page in enumerate(pages) if "Appendix A. Exceptions" in page)
+    last = next(i for i, page in enumerate(pages) if "Appendix B. About these figures" in page)
+    assert last - first >= 2  # the appendix table runs over pages...
+    for page in pages[first:last]:
+        assert "Severity Rule Line At stake Finding" in page  # ...and repeats its header on each
 
 
 def test_as_at_must_fall_inside_the_period():
