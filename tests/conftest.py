@@ -38,3 +38,29 @@ def pg_ledger_url(pg_url: str):
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--snapshot-update` rewrites the snapshots in tests/snapshots/ instead of comparing with them."""
+    parser.addoption("--snapshot-update", action="store_true", default=False,
+                     help="rewrite tests/snapshots/* from the current output")
+
+
+@pytest.fixture
+def snapshot(request: pytest.FixtureRequest):
+    """`snapshot(name, text)`: text must equal tests/snapshots/<name> (written with --snapshot-update)."""
+    from pathlib import Path
+
+    update = request.config.getoption("--snapshot-update")
+
+    def check(name: str, text: str) -> None:
+        path = Path(__file__).parent / "snapshots" / name
+        if update:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return
+        assert path.exists(), f"no snapshot {path.name}: run pytest --snapshot-update and review it"
+        assert text == path.read_text(encoding="utf-8"), (
+            f"{path.name} differs from the rendered output: review the change, then run pytest --snapshot-update")
+
+    return check

@@ -25,7 +25,7 @@ from ledger.register.load import import_register
 from reports.cli import app
 from reports.filters import format_gbp
 from reports.pack import APPENDIX_CAP, build_trust_pack, load_pack, period_of
-from reports.render import render_trust
+from reports.render import render_trust, trust_html
 from tests import ledgers
 from tests.helpers_pack import big_register
 
@@ -266,3 +266,10 @@ def test_regional_pack_rolls_trusts_up_with_a_page_each(e1_e8, tmp_path):
     assert re.search(rf"South region .*{re.escape(total)}", pages[0].replace("\n", " "))
     assert any("Example One NHS Trust (RE1)" in p and "CIP counted (Grade A) £5,850.00" in p for p in pages[1:])
     assert any("Example E8 NHS Trust (RE8)" in p and "local_savings_rate=0.02" in p for p in pages[1:])
+
+
+def test_e1_pack_html_snapshot(e1_e8, snapshot):
+    """The rendered HTML (charts left out, fingerprint masked) as reviewed; update with --snapshot-update."""
+    pack = load_pack(open_ledger(e1_e8[0]), "RE1", period_of("2026-03"), with_charts=False)
+    html = re.sub(r"sha256:[0-9a-f]{64}", "sha256:<fingerprint>", trust_html(pack))
+    snapshot("pack_RE1_2026-03.html", html)
