@@ -1,0 +1,59 @@
+"""Pack sections add up: reasons to the variance, pipeline and categories to the JSON summary."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from ledger.engine.summary import summary
+from ledger.money import to_pence
+from reports import pack_sections as sections
+from tests import ledgers
+from tests.helpers_pack import big_register
+
+FY = "2025/26"
+
+
+@pytest.fixture(scope="module")
+def trust(tmp_path_factory: pytest.TempPathFactory):
+    """300 lines with every kind of shortfall (not signed off, no budget, QIA, leakage, cost avoidance)."""
+    return ledgers.load(tmp_path_factory.mktemp("sections"), big_register(300), as_at=date(2025, 12, 31))
+
+
+def _pence(text: str) -> int:
+    return to_pence(Decimal(text))
+
+
+def test_reasons_add_up_to_plan_less_counted(trust):
+    v = sections.variance(trust, FY, 2025 * 12 + 11)  # December 2025
+    assert v.counted == _pence(summary(trust, FY)["cip"]["delivered"])
+    assert sum(r.amount for r in v.reasons) == v.plan - v.counted
+    listed = sum(d.plan for d in v.drivers) + (v.others.plan if v.others else 0)
+    assert listed == v.plan
+    assert sum(d.counted for d in v.drivers) + (v.others.counted if v.others else 0) == v.counted
+    assert {r.rule_id for r in v.reasons} >= {"R-ELG-1", "R-ELG-1a", "R-GOV-2", "R-LEA-1"}
+
+
+def test_pipeline_and_categories_add_up_to_the_summary(trust):
+    s = summary(trust, FY)
+    p = sections.pipeline(trust, FY)
+    assert sum(r.forecast for r in p.rows) == _pence(s["cip"]["forecast"])
+    assert sum(r.risk_adjusted for r in p.rows) == _pence(s["cip"]["risk_adjusted_forecast"])
+    assert sum(sum(r.by_rag) for r in p.rows) == _pence(s["cip"]["forecast"])
+    cats = sections.categories(trust, FY)
+    assert sum(c.plan for c in cats) == _pence(s["cip"]["plan"])
+    assert sum(c.counted for c in cats) == _pence(s["cip"]["delivered"])
+    assert sum(c.avoidance for c in cats) == _pence(s["non_cip"]["cost_avoidance"])
+
+
+@pytest.mark.parametrize(("plan", "forecast", "maturity", "all_a", "colour"), [
+    (1000, 0, "unidentified", True, "Blue"),  # every line counted in full
+    (1000, 950, "fully_developed", False, "Green"),
+    (1000, 949, "fully_developed", False, "Amber"),
+    (1000, 1000, "in_progress", False, "Amber"),
+    (1000, 749, "fully_developed", False, "Red"),
+    (1000, 1000, "opportunity", False, "Red"),
+])
+def test_rag_follows_the_default_thresholds(plan, forecast, maturity, all_a, colour):
+    assert sections.rag(plan, forecast, maturity, all_a, (Decimal("0.95"), Decimal("0.75"))) == colour
