@@ -3,7 +3,10 @@ CSRF token with every form (so a test that leaves it out does so on purpose)."""
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -47,15 +50,26 @@ def register(trust: str = "RT1", lines: list[list[str]] | None = None, region: s
     return tables
 
 
-def ledger(tmp_path: Path, **extra: dict) -> object:
-    """A SQLite ledger with trusts RT1 and RT2 (line L0 each) and the USERS."""
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    engine = open_ledger(f"sqlite:///{tmp_path}/web.db")
-    import_register(engine, write_register(tmp_path / "rt1", register("RT1")))
-    import_register(engine, write_register(tmp_path / "rt2", register("RT2", region="North")))
+@cache
+def _template() -> Path:
+    """The starting ledger, built once per test run (migrations, two imports, eight argon2 hashes)."""
+    folder = Path(tempfile.mkdtemp(prefix="savings-web-template-"))
+    engine = open_ledger(f"sqlite:///{folder}/web.db")
+    import_register(engine, write_register(folder / "rt1", register("RT1")))
+    import_register(engine, write_register(folder / "rt2", register("RT2", region="North")))
     for username, (name, role, trusts) in USERS.items():
         auth.add_user(engine, username, name, role, PASSWORD, trusts)
-    return engine
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return folder / "web.db"
+
+
+def ledger(tmp_path: Path) -> object:
+    """A fresh SQLite ledger of its own: trusts RT1 and RT2 (line L0 each) and the USERS."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_template(), tmp_path / "web.db")
+    return open_ledger(f"sqlite:///{tmp_path}/web.db")
 
 
 class Web:
@@ -67,7 +81,7 @@ class Web:
         self.token = ""
 
     def refresh_token(self, url: str = "/login") -> str:
-        found = _TOKEN.search(self.client.get(url).text)
+        found = _TOKEN.search(self.client.get(url, follow_redirects=True).text)
         self.token = found.group(1) if found else self.token
         return self.token
 

@@ -58,7 +58,7 @@ def _ids(conn: Connection, model, column: str, trust: str) -> set[str]:
 def check_row(conn: Connection, trust: str, sheet_name: str, cells: Mapping[str, str]) -> dict:
     """Parse and check one form row as the importer checks a register row; FormErrors if wrong."""
     sheet = SHEET_BY_NAME[sheet_name.lower()]
-    importer = load._Importer(conn, None, "form")  # the importer's row checks, without a register file
+    importer = load._Importer(conn, None, "form", lambda _rows: None)  # its row checks, without a register file
     importer.problems = _Collected()
     importer.trust = trust
     importer.ids = {"Schemes": _ids(conn, models.Scheme, "scheme_id", trust),

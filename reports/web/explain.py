@@ -73,6 +73,11 @@ def _same(a: object, b: str) -> bool:
     return str(a).strip().lower() == b.strip().lower()
 
 
+def _is(people: pd.Series, name: str) -> pd.Series:
+    """Which entries name this person (case and spaces ignored, as R-GOV-3 compares them)."""
+    return people.fillna("").astype(str).str.strip().str.lower() == name.strip().lower()
+
+
 def queues(ty: TrustYear, user: User) -> dict:
     """The lines waiting for this user: sign-offs, plan approvals, QIAs, lines to move into delivery.
 
@@ -82,17 +87,19 @@ def queues(ty: TrustYear, user: User) -> dict:
     lines = ty.figures.lines
     required = ty.policy.signoff_roles_required
     so = ty.frames.signoffs.reset_index(drop=True)
-    latest = so.assign(order=range(len(so))).sort_values(["date", "order"]).groupby(["line_id", "role"]).last()
-    approved = latest[latest["decision"] == "approve"].reset_index()
+    approved = pd.DataFrame(columns=["line_id", "role", "person"])
+    if not so.empty:
+        latest = so.assign(order=range(len(so))).sort_values(["date", "order"]).groupby(["line_id", "role"]).last()
+        approved = latest[latest["decision"] == "approve"].reset_index()
     out: dict[str, list[dict]] = {"signoff": [], "own": [], "plan": [], "qia": [], "delivery": [], "drafts": []}
     role = user.role
     if role in required:
         waiting = lines[lines["status"] == "IN_DELIVERY"]
         done = set(approved.loc[approved["role"] == role, "line_id"])
         waiting = waiting[~waiting["line_id"].isin(done)]
-        mine = approved[approved["person"].map(lambda p: _same(p, user.display_name))]
+        mine = approved[_is(approved["person"], user.display_name)]
         other_role = set(mine.loc[mine["role"] != role, "line_id"])
-        created = waiting["created_by"].map(lambda c: _same(c, user.display_name))
+        created = _is(waiting["created_by"], user.display_name)
         blocked = created | waiting["line_id"].isin(other_role)
         out["signoff"] = _rows(waiting[~blocked])
         own = waiting[blocked]
@@ -106,5 +113,5 @@ def queues(ty: TrustYear, user: User) -> dict:
     if role == "procurement":
         out["delivery"] = _rows(lines[lines["status"] == "PLAN_APPROVED"])
         out["drafts"] = _rows(lines[lines["status"].isin(("IDEA", "PROPOSED"))
-                                    & lines["created_by"].map(lambda c: _same(c, user.display_name))])
+                                    & _is(lines["created_by"], user.display_name)])
     return out

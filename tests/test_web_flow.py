@@ -1,0 +1,176 @@
+"""Web app: a saving walked from entry to CIP through the forms, and the ledger's rules refusing
+what they refuse on the command line (self sign-off, edits after approval, closed months)."""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+
+import pytest
+
+from ledger import calendar
+from ledger.register.load import import_register
+from ledger.register.parse import parser_for
+from ledger.register.spec import SHEET_BY_NAME
+from tests.helpers_web import Web, fy_start, ledger, new_line_form, register
+from tests.ledgers import line, write_register
+
+THIS_MONTH = calendar.month_label(calendar.month_index(date.today()))
+FIRST_MONTH = calendar.month_label(calendar.month_index(fy_start()))
+
+
+def cip_on_dashboard(web: Web) -> int:
+    """The dashboard's 'CIP counted, year to date' in pence (the pack's figure for this month)."""
+    page = web.get(f"/t/RT1?period={THIS_MONTH}").text
+    return int(re.search(r'id="cip-delivered" data-pence="(-?\d+)"', page).group(1))
+
+
+def test_a_saving_walked_from_entry_to_cip(tmp_path) -> None:
+    engine = ledger(tmp_path)
+    pat, bea, fin = (Web(engine).as_user(u) for u in ("pat", "bea", "fin"))
+    before = cip_on_dashboard(bea)
+
+    created = pat.post("/t/RT1/new-line", new_line_form("W1"))
+    assert created.status_code == 303
+    assert created.headers["location"] == "/t/RT1/lines/W1"
+    assert pat.post("/t/RT1/lines/W1/advance", {"to": "PROPOSED"}).status_code == 303
+    queue = bea.get("/t/RT1/queue").text
+    assert "Plans awaiting approval (1)" in queue
+    assert bea.post("/t/RT1/lines/W1/advance", {"to": "PLAN_APPROVED"}).status_code == 303
+    assert pat.post("/t/RT1/lines/W1/advance", {"to": "IN_DELIVERY"}).status_code == 303
+    # £10.00 -> £8.00: 100 boxes bought at £8.00 in the first month deliver £200.00
+    assert pat.post("/t/RT1/lines/W1/actual", {"month": FIRST_MONTH, "volume": "100",
+                                               "price_paid": "8.00"}).status_code == 303
+    assert fin.post("/t/RT1/lines/W1/budget", {"ledger_ref": "JNL-77", "amount": "2400.00", "recurrent": "true",
+                                               "effective_from": fy_start().isoformat()}).status_code == 303
+    assert cip_on_dashboard(bea) == before, "nothing counts before the sign-offs"
+    assert "Lines in delivery awaiting your sign-off as budget holder (1)" in bea.get("/t/RT1/queue").text
+
+    first = bea.post("/t/RT1/lines/W1/signoff", {"decision": "approve"}, headers={"HX-Request": "true"})
+    assert first.status_code == 200
+    assert "Bea Holder approved line W1 as budget_holder: line is IN_DELIVERY; still needs" in first.text
+    last = fin.post("/t/RT1/lines/W1/signoff", {"decision": "approve"}, follow_redirects=True)
+    assert "Fin Accountant approved line W1 as finance: line is VALIDATED" in last.text
+
+    assert cip_on_dashboard(bea) - before == 20000  # exactly £200.00
+    page = bea.get("/t/RT1/lines/W1").text
+    assert 'id="grade">A<' in page
+    assert 'id="line-cip">£200.00<' in page
+    assert "created by" not in page or "Pat Procurement" in page
+    trail = re.findall(r"<td>(create|status|actual|budget|signoff)</td>", page)
+    assert trail == ["create", "status", "status", "status", "actual", "budget", "signoff", "signoff", "status"]
+
+
+def _register_with_line_by(tmp_path, creator: str):
+    engine = ledger(tmp_path)
+    tables = register("RT1", [line("L9", "5.00", "4.00", "1200", fy_start().isoformat(), creator=creator,
+                                   scheme="S2")])
+    tables["Schemes"].append(["S2", "Scheme two", "Surgery", "", "Owner", "fully_developed", "IN_DELIVERY",
+                              "false", ""])
+    import_register(engine, write_register(tmp_path / "again", tables))
+    return engine
+
+
+def test_a_self_sign_off_is_refused_and_the_queue_says_why(tmp_path) -> None:
+    engine = _register_with_line_by(tmp_path, "Bea Holder")
+    bea = Web(engine).as_user("bea")
+    queue = bea.get("/t/RT1/queue").text
+    assert "you created this line (R-GOV-3)" in queue
+    refused = bea.post("/t/RT1/lines/L9/signoff", {"decision": "approve"})
+    assert refused.status_code == 400
+    assert "R-GOV-3: Bea Holder created line L9 and cannot sign it off; ask the budget holder and finance" \
+        in refused.text
+    assert "No sign-offs yet." in bea.get("/t/RT1/lines/L9").text
+
+
+def test_sign_off_is_always_in_the_users_own_role(tmp_path) -> None:
+    engine = _register_with_line_by(tmp_path, "Someone Else")
+    fin = Web(engine).as_user("fin")
+    fin.post("/t/RT1/lines/L9/signoff", {"decision": "approve", "role": "budget_holder"})
+    page = fin.get("/t/RT1/lines/L9").text
+    assert re.search(r"<td>finance</td><td>Fin Accountant</td><td>approve</td>", page)
+    assert "<td>budget holder</td><td>Fin Accountant</td>" not in page
+
+
+def test_form_errors_are_inline_and_use_the_register_checks(tmp_path) -> None:
+    pat = Web(ledger(tmp_path)).as_user("pat")
+    price = parser_for(next(c for c in SHEET_BY_NAME["savinglines"].columns if c.name == "new_price"))
+    with pytest.raises(ValueError) as register_says:
+        price("3,4O")
+    response = pat.post("/t/RT1/new-line", new_line_form("W2", new_price="3,4O", cost_centre=""))
+    assert response.status_code == 400
+    assert f'<p class="field-error" id="e-new_price">{register_says.value}</p>'.replace("'", "&#39;") \
+        in response.text
+    assert 'id="e-cost_centre">required value is empty' in response.text
+    assert 'value="W2"' in response.text, "what was typed is kept"
+    unknown = pat.post("/t/RT1/new-line", new_line_form("W2", scheme_id="NOPE"))
+    assert "names scheme &#39;NOPE&#39;, which is not in Schemes" in unknown.text
+    deferral = pat.post("/t/RT1/new-line", new_line_form("W3", benefit_type="STOCK_RUNDOWN"))
+    assert "R-ELG-6: a deferral (stock run-down, delayed purchase) is not a saving" in deferral.text
+    duplicate = pat.post("/t/RT1/new-line", new_line_form("L0"))
+    assert "line L0 already exists in RT1; choose another id" in duplicate.text
+
+
+def test_only_draft_lines_can_be_edited(tmp_path) -> None:
+    engine = ledger(tmp_path)
+    pat, bea = Web(engine).as_user("pat"), Web(engine).as_user("bea")
+    pat.post("/t/RT1/new-line", new_line_form("W4"))
+    form = pat.get("/t/RT1/lines/W4/edit").text
+    assert 'value="10"' in form and 'value="1200"' in form
+    assert pat.post("/t/RT1/lines/W4/edit", new_line_form("W4", new_price="7.50")).status_code == 303
+    assert "£7.50" in pat.get("/t/RT1/lines/W4").text
+    pat.post("/t/RT1/lines/W4/advance", {"to": "PROPOSED"})
+    bea.post("/t/RT1/lines/W4/advance", {"to": "PLAN_APPROVED"})
+    refused = pat.post("/t/RT1/lines/W4/edit", new_line_form("W4", new_price="7.00"))
+    assert refused.status_code == 400
+    assert "line W4 is PLAN_APPROVED: only a draft line (IDEA or PROPOSED) can be edited" in refused.text
+
+
+def test_evidence_is_stored_by_its_hash_and_served_back(tmp_path) -> None:
+    pat = Web(ledger(tmp_path)).as_user("pat")
+    content = b"invoice extract, November\n"
+    sha = hashlib.sha256(content).hexdigest()
+    done = pat.post("/t/RT1/lines/L0/evidence", {"type": "invoice_extract"},
+                    files={"file": ("../../etc/invoice nov.csv", content, "text/csv")})
+    assert done.status_code == 303
+    page = pat.get("/t/RT1/lines/L0").text
+    evidence_id = f"EV-L0-{sha[:8]}"
+    assert evidence_id in page and "invoice nov.csv" in page
+    stored = next((tmp_path / "evidence").rglob(f"*{sha}*"))
+    assert stored.read_bytes() == content
+    served = pat.get(f"/t/RT1/evidence/{evidence_id}")
+    assert served.content == content
+    assert served.headers["content-type"] == "application/octet-stream"
+    assert "attachment" in served.headers["content-disposition"]
+    board = Web(pat.app.state.engine).as_user("bob")
+    assert board.post("/t/RT1/lines/L0/evidence", {"type": "other"},
+                      files={"file": ("x.txt", b"x", "text/plain")}).status_code == 403
+
+
+def test_finance_closes_a_period_and_it_stays_closed(tmp_path) -> None:
+    engine = ledger(tmp_path)
+    fin, pat = Web(engine).as_user("fin"), Web(engine).as_user("pat")
+    closed = calendar.month_label(calendar.month_index(fy_start()) - 1)
+    done = fin.post("/t/RT1/close", {"month": closed}, follow_redirects=True)
+    assert f"RT1 closed through {closed}: lock RT1-{closed}-" in done.text
+    again = fin.post("/t/RT1/close", {"month": closed})
+    assert again.status_code == 400
+    assert "closed months do not reopen" in again.text
+    late = pat.post("/t/RT1/lines/L0/actual", {"month": closed, "volume": "1", "price_paid": "1.50"})
+    assert late.status_code == 400
+    assert f"{closed} is closed for RT1" in late.text
+
+
+def test_downloads_are_the_pack_and_the_workbook(tmp_path) -> None:
+    web = Web(ledger(tmp_path)).as_user("aud")
+    period = FIRST_MONTH
+    pdf = web.get(f"/t/RT1/pack.pdf?period={period}")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
+    assert f'filename="RT1-board-pack-{period}.pdf"' in pdf.headers["content-disposition"]
+    book = web.get(f"/t/RT1/workbook.xlsx?fy={calendar.fy_of(fy_start())}&as_at={fy_start().isoformat()}")
+    assert book.status_code == 200
+    assert book.content.startswith(b"PK")
+    wrong = web.get(f"/t/RT1/pack.pdf?period={period}&as_at=1999-01-01")
+    assert wrong.status_code == 400
+    assert "is outside period" in wrong.text
