@@ -115,9 +115,14 @@ def test_reimport_changes_nothing_and_a_change_replaces(tmp_path) -> None:
     assert import_register(engine, folder).changed
     assert not import_register(engine, folder).changed
     t = good()
-    t["Actuals"] = t["Actuals"][:2]
+    t["Schemes"][1][1] = "Gloves, renamed"
+    t["Actuals"].append(["L1", "2025-07", "100", "1.00"])  # a new month of a validated line may be added
     assert import_register(engine, write_register(tmp_path / "r", t)).changed
-    assert count_rows(engine, "RT1")["Actuals"] == 1
+    assert count_rows(engine, "RT1")["Actuals"] == 4
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        assert conn.execute(text("select title from scheme")).scalar() == "Gloves, renamed"
 
 
 def xlsx(path: Path, tables: dict) -> Path:

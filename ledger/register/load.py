@@ -8,8 +8,8 @@ was. Importing a register whose bytes have already been imported for the trust c
 from __future__ import annotations
 
 import hashlib
-import re
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -161,8 +161,9 @@ class _Importer:
         for sheet in SHEETS[1:]:
             if sheet.name.lower() in present:
                 counts[sheet.name] = self._load_sheet(sheet, present)
-        for problem in self.guard.check():
-            self.problems.add(*problem)
+        if not self.problems.count:  # rows that failed to parse would show as "removed": report those first
+            for problem in self.guard.check():
+                self.problems.add(*problem)
         if not self.problems.count:
             governance.after_import(self.conn, self.trust, self.register, digest)
         self.conn.execute(models.RegisterImport.__table__.insert(), [{
@@ -206,7 +207,7 @@ class _Importer:
         self.progress(read % PROGRESS_EVERY)
         return count + self._flush(table, batch)
 
-    def _flush(self, table, batch: list[dict]) -> int:  # noqa: ANN001
+    def _flush(self, table, batch: list[dict]) -> int:
         n = len(batch)
         if not self.problems.count and batch:
             defaults = [(c.name, _default(c)) for c in table.c if c.name != "id"]
@@ -306,7 +307,7 @@ class _Importer:
                 self.problems.add(where, row_no, "end_date", "end date is before go_live")
 
 
-def _default(column) -> object:  # noqa: ANN001
+def _default(column) -> object:
     if column.default is not None and getattr(column.default, "is_scalar", False):
         return column.default.arg
     if column.nullable:
