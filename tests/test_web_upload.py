@@ -1,0 +1,150 @@
+"""Web app: register upload gives the CLI's row-level errors, imports all or nothing, and refuses
+hostile files (not a workbook, a zip bomb, 100 MB, formula text) with a clear message."""
+from __future__ import annotations
+
+import html
+import io
+import re
+import zipfile
+
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from ledger import models
+from ledger.cli import app as cli_app
+from ledger.db import open_ledger
+from ledger.register.load import count_rows
+from tests.helpers_web import Web, fy_start, ledger, register, workbook
+from tests.ledgers import line
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _problems(page: str) -> list[str]:
+    block = re.search(r"<pre>(.*?)</pre>", page, re.S)
+    return [html.unescape(x) for x in block.group(1).splitlines() if x.strip()] if block else []
+
+
+def _bad_register() -> dict:
+    tables = register("RT1", [line("L1", "2.00", "3,4O", "1200", fy_start().isoformat()),
+                              line("L2", "2.00", "1.00", "-5", "2025-13-01")])
+    return tables
+
+
+def _unchanged(engine, before: dict) -> None:
+    assert count_rows(engine, "RT1") == before, "a refused upload writes nothing"
+
+
+def test_upload_errors_are_the_clis_word_for_word(tmp_path) -> None:
+    engine = ledger(tmp_path)
+    book = workbook(tmp_path / "register.xlsx", _bad_register())
+    cli = CliRunner().invoke(cli_app, ["import", str(book), "--db", f"sqlite:///{tmp_path}/cli.db"])
+    assert cli.exit_code == 1
+    cli_lines = [x for x in cli.output.splitlines() if x.strip()]
+    assert cli_lines[0].startswith("register.xlsx:SavingLines:3:new_price: ")
+    before = count_rows(engine, "RT1")
+    web = Web(engine).as_user("pat")
+    response = web.post("/t/RT1/upload", files={"register": ("register.xlsx", book.read_bytes(), XLSX)})
+    assert response.status_code == 400
+    assert "The register was refused and nothing was written. 3 problems:" in response.text
+    assert _problems(response.text) == cli_lines
+    _unchanged(engine, before)
+
+
+def test_csv_files_upload_and_reimport_changes_nothing(tmp_path) -> None:
+    engine = ledger(tmp_path)
+    web = Web(engine).as_user("pat")
+    tables = register("RT1", [line("L1", "2.00", "1.00", "1200", fy_start().isoformat())])
+    files = [("register", (f"{name}.csv", "\n".join(",".join(r) for r in rows).encode(), "text/csv"))
+             for name, rows in tables.items()]
+    first = web.post("/t/RT1/upload", files=files)
+    assert first.status_code == 200, first.text
+    assert "RT1: imported 1 Contracts, 1 Schemes, 2 SavingLines" in first.text
+    assert count_rows(engine, "RT1")["SavingLines"] == 2
+    again = web.post("/t/RT1/upload", files=files)
+    assert "RT1: this register is already imported; nothing changed." in again.text
+
+
+def test_a_register_for_another_trust_is_refused(tmp_path) -> None:
+    engine = ledger(tmp_path)
+    before = count_rows(engine, "RT1")
+    book = workbook(tmp_path / "rt2.xlsx", register("RT2"))
+    response = Web(engine).as_user("pat").post("/t/RT1/upload", files={"register": ("rt2.xlsx", book.read_bytes(),
+                                                                                   XLSX)})
+    assert response.status_code == 400
+    assert "this register is for trust RT2, not RT1" in response.text
+    _unchanged(engine, before)
+
+
+def test_a_file_that_is_not_a_workbook_is_refused(tmp_path) -> None:
+    engine = ledger(tmp_path)
+    before = count_rows(engine, "RT1")
+    web = Web(engine).as_user("pat")
+    fake = web.post("/t/RT1/upload", files={"register": ("register.xlsx", b"MZ\x90\x00 not a workbook", XLSX)})
+    assert fake.status_code == 400
+    assert "register.xlsx: not an .xlsx workbook" in html.unescape(fake.text)
+    other = web.post("/t/RT1/upload", files={"register": ("payload.exe", b"MZ\x90\x00", "application/octet-stream")})
+    assert "payload.exe: upload one .xlsx register, or CSV files named after its sheets" in html.unescape(other.text)
+    _unchanged(engine, before)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_opened(tmp_path) -> None:
+    engine = ledger(tmp_path)
+    before = count_rows(engine, "RT1")
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        with zf.open("xl/worksheets/sheet1.xml", "w") as part:
+            for _ in range(64):
+                part.write(b"\0" * (1 << 20))  # 64 MB of zeros, about 64 KB compressed
+    assert len(bomb.getvalue()) < 200_000
+    response = Web(engine).as_user("pat").post("/t/RT1/upload", files={"register": ("register.xlsx",
+                                                                                    bomb.getvalue(), XLSX)})
+    assert response.status_code == 400
+    assert "part xl/worksheets/sheet1.xml is compressed" in response.text
+    assert "(a zip bomb?); refused, nothing was written" in response.text
+    _unchanged(engine, before)
+
+
+def test_a_100_mb_upload_is_refused_unread(tmp_path) -> None:
+    engine = ledger(tmp_path)
+    before = count_rows(engine, "RT1")
+    web = Web(engine).as_user("pat")
+    response = web.post("/t/RT1/upload", files={"register": ("register.xlsx", b"\0" * (100 * 1024 * 1024), XLSX)})
+    assert response.status_code == 413
+    assert response.text == "The upload was refused: it is larger than 20 MB. Nothing was written to the ledger."
+    _unchanged(engine, before)
+
+
+def test_formulas_are_refused_in_workbooks_and_csv_files(tmp_path) -> None:
+    engine = ledger(tmp_path)
+    before = count_rows(engine, "RT1")
+    web = Web(engine).as_user("pat")
+    tables = register("RT1", [line("L1", "2.00", "1.00", "1200", fy_start().isoformat())])
+    tables["SavingLines"][-1][-1] = '=HYPERLINK("http://x.example","click")'
+    book = workbook(tmp_path / "register.xlsx", tables)
+    refused = web.post("/t/RT1/upload", files={"register": ("register.xlsx", book.read_bytes(), XLSX)})
+    assert refused.status_code == 400
+    assert _problems(refused.text) == ['register.xlsx:SavingLines:3:notes: holds a formula '
+                                       '(=HYPERLINK("http://x.example","click")); paste values instead']
+    tables["SavingLines"][-1][-1] = "=cmd|' /C calc'!A0"
+    files = [("register", (f"{name}.csv", "\n".join(",".join(r) for r in rows).encode(), "text/csv"))
+             for name, rows in tables.items()]
+    csv_refused = web.post("/t/RT1/upload", files=files)
+    assert _problems(csv_refused.text) == ["register/SavingLines.csv:3:notes: holds a formula (=cmd|' /C calc'!A0); "
+                                           "paste values instead"]
+    _unchanged(engine, before)
+
+
+def test_a_refused_upload_leaves_no_files_behind(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    engine = ledger(tmp_path)
+    web = Web(engine).as_user("pat")
+    web.post("/t/RT1/upload", files={"register": ("register.xlsx", b"junk", XLSX)})
+    assert list((tmp_path / "tmp").iterdir()) == []
+    with open_ledger(f"sqlite:///{tmp_path}/web.db").connect() as conn:
+        assert conn.execute(select(func.count()).select_from(models.RegisterImport.__table__)).scalar() == 2
