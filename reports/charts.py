@@ -98,7 +98,7 @@ def cip_trend(months: Sequence[int], plan: Sequence[int], forecast: Sequence[int
         ax.yaxis.set_major_locator(MaxNLocator(5))
         ax.set_ylabel("£ cumulative")
         ax.set_ylim(bottom=min(0, *plan, *forecast, *counted))
-        fig.legend(loc="outside upper center", ncols=2)
+        fig.legend(loc="outside upper center", ncols=4)
         svg = _svg(fig)
     done = format_period(months[len(counted) - 1], "month") if counted else "no month yet"
     alt = (f"Line chart of cumulative CIP for the year {format_period(months[0], 'month')} to "
