@@ -115,34 +115,37 @@ def summary(ty: TrustYear, fy: str) -> dict:
     }
 
 
+LINE_AMOUNTS = ("plan", "cip", "at_risk", "leakage", "cost_avoidance")  # per FY in `savings lines --json`
+
+
 def lines(ty: TrustYear) -> list[dict]:
     """`savings lines --json`: one object per line, amounts as maps from FY to money text."""
     fig = ty.figures
-    by_line: dict[str, list] = {}
     years = fig.years
     shown = years[["plan", "cip_plan", "delivered", "cip", "at_risk", "leakage", "cost_avoidance",
                    "impl_costs"]].ne(0).any(axis=1) | years["has_actuals"].astype(bool)
-    keep = ["line_id", "fy", "plan", "delivered", "has_actuals", "cip", "at_risk", "leakage", "cost_avoidance"]
-    for row in years.loc[shown, keep].sort_values(["line_id", "fy"]).itertuples(index=False):  # only what is shown
-        by_line.setdefault(row.line_id, []).append(row)
+    # Plain lists, not rows: nationally this writes a million amounts (DESIGN.md "Scale").
+    y = years.loc[shown, ["line_id", "fy", "has_actuals", "delivered", *LINE_AMOUNTS]].sort_values(["line_id", "fy"])
+    fys, actual = y["fy"].tolist(), y["has_actuals"].astype(bool).tolist()
+    text = {c: [money_text(v) for v in y[c].tolist()] for c in ("delivered", *LINE_AMOUNTS)}
+    rows_of: dict[str, list[int]] = {}
+    for i, line_id in enumerate(y["line_id"].tolist()):
+        rows_of.setdefault(line_id, []).append(i)
     rules: dict[str, list[str]] = {}
     for f in ty.findings:
         if f.line_id and f.rule_id not in rules.setdefault(f.line_id, []):
             rules[f.line_id].append(f.rule_id)
+    facts = fig.lines[["line_id", "grade", "cash_releasing", "recurrent", "fye"]].sort_values("line_id")
     out = []
-    for line in fig.lines[["line_id", "grade", "cash_releasing", "recurrent", "fye"]].sort_values(
-            "line_id").itertuples(index=False):
-        rows = by_line.get(line.line_id, [])
-
-        def series(name: str, rows: list = rows) -> dict[str, str]:
-            return {r.fy: money_text(getattr(r, name)) for r in rows}
-
+    for line_id, grade, cash, recurrent, fye in zip(*(facts[c].tolist() for c in facts.columns), strict=True):
+        rows = rows_of.get(line_id, [])
+        series = {c: {fys[i]: text[c][i] for i in rows} for c in LINE_AMOUNTS}
         out.append({
-            "line_id": line.line_id, "grade": line.grade, "cash_releasing": bool(line.cash_releasing),
-            "recurrent": bool(line.recurrent), "fye": money_text(line.fye),
-            "plan": series("plan"), "delivered": {r.fy: money_text(r.delivered) for r in rows if r.has_actuals},
-            "cip": series("cip"), "at_risk": series("at_risk"), "leakage": series("leakage"),
-            "cost_avoidance": series("cost_avoidance"), "findings": rules.get(line.line_id, []),
+            "line_id": line_id, "grade": grade, "cash_releasing": bool(cash), "recurrent": bool(recurrent),
+            "fye": money_text(fye), "plan": series["plan"],
+            "delivered": {fys[i]: text["delivered"][i] for i in rows if actual[i]},
+            "cip": series["cip"], "at_risk": series["at_risk"], "leakage": series["leakage"],
+            "cost_avoidance": series["cost_avoidance"], "findings": rules.get(line_id, []),
         })
     return out
 
