@@ -92,20 +92,28 @@ def line_views(fig: Figures, fy: str) -> pd.DataFrame:
     return out.sort_values(["tower_code", "line_id"]).reset_index(drop=True)
 
 
-def itemise(fig: Figures, fy: str, claimed: dict[str, int], codes: list[str]) -> tuple[Item, ...]:
-    """Every amount that explains `claimed[k] - recognised[k]` for each tower code in `codes`."""
-    views = line_views(fig, fy)
-    items: list[Item] = []
+def itemise(views: pd.DataFrame, claimed: dict[str, int], codes: list[str]) -> tuple[Item, ...]:
+    """Every amount that explains `claimed[k] - recognised[k]` for each tower code in `codes`.
+
+    `views` is `line_views(...)` for the year: its reason columns become one item per line and
+    non-zero reason, and each tower's remainder one item without a line.
+    """
     line_reasons = [key for key, _, _ in REASONS[:6]]
+    views = views[views["tower_code"].isin(codes)]
+    long = views.melt(id_vars=["tower_code", "line_id"], value_vars=line_reasons, var_name="reason")
+    long = long[long["value"] != 0]
+    order = {code: i for i, code in enumerate(codes)}
+    rank = {key: i for i, key in enumerate(line_reasons)}
+    long = long.assign(o=long["tower_code"].map(order), r=long["reason"].map(rank)).sort_values(["o", "line_id", "r"])
+    by_line = {code: [] for code in codes}
+    for code, reason, value, line_id in zip(long["tower_code"], long["reason"], long["value"], long["line_id"],
+                                            strict=True):
+        by_line[code].append(Item(code, reason, int(value), line_id))
+    gross = views.groupby("tower_code")["gross"].sum()
+    items: list[Item] = []
     for code in codes:
-        mine = views[views["tower_code"] == code]
-        for row in mine.itertuples(index=False):
-            items.extend(
-                Item(code, key, int(getattr(row, key)), row.line_id)
-                for key in line_reasons
-                if getattr(row, key) != 0
-            )
-        residual = int(claimed.get(code, 0)) - int(mine["gross"].sum())
+        items.extend(by_line[code])
+        residual = int(claimed.get(code, 0)) - int(gross.get(code, 0))
         if residual:
             items.append(Item(code, "no_trust_baseline" if residual > 0 else "not_in_claim", residual))
     return tuple(items)

@@ -252,7 +252,7 @@ def reconcile(frames: Frames, fig: Figures, fy: str) -> TowerRecon:
         TowerRow(k, s, c, lf, int(recognised.get(k, 0)), cl)
         for k, s, c, lf, cl in zip(codes, spends, shares, local, claims, strict=True)
     )
-    items = tc.itemise(fig, fy, claimed, codes)
+    items = tc.itemise(views, claimed, codes)
     return TowerRecon(
         fy,
         c_total,
