@@ -44,8 +44,9 @@ WIDTH_IN = 6.7  # A4 text width at the pack's margins
 
 @dataclass(frozen=True)
 class Chart:
-    """An SVG chart and the words that stand in for it (alt text)."""
+    """An SVG chart and the words that stand in for it (alt text); `key` names it for templates."""
 
+    key: str
     title: str
     svg: str
     alt: str
@@ -105,7 +106,7 @@ def cip_trend(months: Sequence[int], plan: Sequence[int], forecast: Sequence[int
            f"{format_period(months[-1], 'month')}. Plan reaches {_money(plan[-1])}; forecast outturn "
            f"{_money(forecast[-1])}; risk-adjusted forecast {_money(risk_adjusted)}. CIP counted to {done}: "
            f"{_money(counted[-1]) if counted else _money(0)}.")
-    return Chart("Cumulative CIP: plan, forecast and counted", svg, alt)
+    return Chart("cip_trend", "Cumulative CIP: plan, forecast and counted", svg, alt)
 
 
 def bridge(claimed: int, steps: Sequence[tuple[str, int]], counted: int) -> Chart:
@@ -130,7 +131,7 @@ def bridge(claimed: int, steps: Sequence[tuple[str, int]], counted: int) -> Char
     parts = "; ".join(f"{label} {_money(amount)}" for label, amount in shown) or "no deductions"
     alt = (f"Waterfall chart from {_money(claimed)} claimed over the contract term down to {_money(counted)} "
            f"counted as CIP. Deductions: {parts}.")
-    return Chart("Savings bridge: from claimed to counted", svg, alt)
+    return Chart("bridge", "Savings bridge: from claimed to counted", svg, alt)
 
 
 def towers(codes: Sequence[str], contribution: Sequence[int], recognised: Sequence[int],
@@ -153,7 +154,8 @@ def towers(codes: Sequence[str], contribution: Sequence[int], recognised: Sequen
         svg = _svg(fig)
     parts = "; ".join(f"{code}: contribution {_money(c)}, recognised {_money(r)}, claimed {_money(s)}"
                       for code, c, r, s in zip(codes, contribution, recognised, claimed, strict=True))
-    return Chart("Towers: contribution against savings", svg, f"Bar chart by NHS Supply Chain tower. {parts}.")
+    return Chart("towers", "Towers: contribution against savings", svg,
+                 f"Bar chart by NHS Supply Chain tower. {parts}.")
 
 
 def per_wau(years: Sequence[str], actual: Sequence[int | None], target: Sequence[int | None]) -> Chart:
@@ -177,4 +179,5 @@ def per_wau(years: Sequence[str], actual: Sequence[int | None], target: Sequence
     parts = "; ".join(f"{y}: {_money(a) if a is not None else 'no data'}"
                       + (f" (target {_money(t)})" if t is not None else "")
                       for y, a, t in zip(years, actual, target, strict=True))
-    return Chart("Non-pay cost per WAU", svg, f"Bar chart of non-pay cost per weighted activity unit. {parts}.")
+    return Chart("per_wau", "Non-pay cost per WAU", svg,
+                 f"Bar chart of non-pay cost per weighted activity unit. {parts}.")

@@ -182,12 +182,16 @@ def build_trust_pack(ty: TrustYear, period: Period, *, preparer: str | None = No
 
 
 def charts_for(pack: TrustPack) -> list[charts.Chart]:
-    """The pack's charts: cumulative CIP, the bridge, and towers and WAU when there is data for them."""
+    """The pack's charts, each only when it has something to show: cumulative CIP, the bridge,
+    towers and non-pay per WAU (a chart of zeros says nothing the tables do not)."""
     m = pack.monthly
-    out = [charts.cip_trend(m.months, m.cumulative("plan"), m.cumulative("forecast"), m.cumulative("counted"),
-                            int(pack.money("cip", "risk_adjusted_forecast") * 100))]
+    out = []
+    if any(m.plan) or any(m.forecast) or any(m.counted):
+        out.append(charts.cip_trend(m.months, m.cumulative("plan"), m.cumulative("forecast"),
+                                    m.cumulative("counted"), int(pack.money("cip", "risk_adjusted_forecast") * 100)))
     claimed, steps, cip = pack.bridge
-    out.append(charts.bridge(claimed, [(s.reason, s.amount) for s in steps], cip))
+    if claimed or cip:
+        out.append(charts.bridge(claimed, [(s.reason, s.amount) for s in steps], cip))
     rows = naturally(pack.towers.rows, "tower_code")
     if rows:
         out.append(charts.towers([r.tower_code for r in rows], [r.contribution for r in rows],
