@@ -174,4 +174,4 @@ def rollup(engine: Engine, fy: str, as_at: date, region: str | None = None, base
         figures = summary(load_trust(engine, trust["org_code"], as_at, base), fy)
         region_name = (trust["region"] or "").strip()
         rows.append(TrustRow(trust["org_code"], trust["name"], region_name, trust["trust_type"], figures))
-    return Rollup(fy, region, tuple(rows))
+    return Rollup(fy, rows[0].region if region is not None else None, tuple(rows))

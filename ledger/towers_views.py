@@ -192,5 +192,8 @@ def print_rollup(data: dict) -> None:
     typer.echo(f"{data['fy']}  {'region ' + region if region else 'all regions'}\n")
     typer.echo(table(["trust", "region", "CIP plan", "CIP delivered", "at risk", "forecast", "cost avoidance",
                       "tower recognised", "tower net", "errors", "warnings"], rows, set(range(2, 11))))
+    by_trusts: dict[str, list[str]] = {}
     for field, codes in data["total"]["missing"].items():
-        typer.echo(f"note: total {field} is n/a: not available for {', '.join(codes)}")
+        by_trusts.setdefault(", ".join(codes), []).append(field)
+    for codes, fields in by_trusts.items():
+        typer.echo(f"note: total {', '.join(fields)} n/a: not available for {codes}")
