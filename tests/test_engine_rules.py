@@ -8,7 +8,7 @@ from tests.ledgers import base, budget, line, load, monthly, signed
 FY = "2025/26"
 
 
-def one_line(**kw) -> dict:  # noqa: ANN003
+def one_line(**kw) -> dict:
     """£1,200 a year (£100 a month) from April 2025, actualised at plan, removed and signed off."""
     t = base()
     t["SavingLines"].append(line("L1", "2.00", "1.00", "1200", "2025-04-01", **kw))
@@ -18,11 +18,11 @@ def one_line(**kw) -> dict:  # noqa: ANN003
     return t
 
 
-def rules_of(ty, line_id: str = "L1") -> list[str]:  # noqa: ANN001
+def rules_of(ty, line_id: str = "L1") -> list[str]:
     return next(x for x in lines(ty) if x["line_id"] == line_id)["findings"]
 
 
-def cip(ty, line_id: str = "L1") -> dict:  # noqa: ANN001
+def cip(ty, line_id: str = "L1") -> dict:
     x = next(x for x in lines(ty) if x["line_id"] == line_id)
     return {"cip": x["cip"].get(FY), "at_risk": x["at_risk"].get(FY), "grade": x["grade"]}
 
@@ -163,3 +163,10 @@ def test_bridge_steps_add_up_from_claimed_to_cip(tmp_path) -> None:
                      "volume and timing against plan": -1_000, "leakage (paid above contract price)": 500,
                      "budget removal short": 30_500}
     assert claimed - sum(s.amount for s in steps) == counted == 90_000
+
+
+def test_a_trust_with_no_lines_yet_has_zero_figures(tmp_path) -> None:
+    ty = load(tmp_path, base())
+    s = summary(ty, FY)
+    assert (s["cip"]["plan"], s["cip"]["delivered"], s["exceptions"]) == ("0.00", "0.00", {"errors": 0, "warnings": 0})
+    assert lines(ty) == []

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from ledger.money import div_round, exact_product
-from ledger.policy import Policy
 
 UNITS_PER_PENNY = 10_000_000  # micro-pounds x thousandths of a unit per penny
 DAY = np.timedelta64(1, "D")
@@ -91,7 +90,9 @@ def plan_pence(months: pd.DataFrame, annual_units: np.ndarray, one_off: np.ndarr
     the denominator `12 x D1 x D2` (days in the first and in the last month).
     One-off benefits (rebates, payment terms) fall whole in their go-live month (E6).
     """
-    pos = months["pos"].to_numpy()
+    pos = months["pos"].to_numpy(np.int64)
+    if len(pos) == 0:
+        return np.zeros(0, dtype=np.int64)
     days, dim = months["days"].to_numpy(np.int64), months["dim"].to_numpy(np.int64)
     first = np.r_[True, pos[1:] != pos[:-1]]
     last = np.r_[pos[1:] != pos[:-1], True]
