@@ -32,6 +32,33 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 log = logging.getLogger("savings.web")
 
 
+class SecurityHeaders:
+    """ASGI middleware: CSP, no sniffing, no framing, same-origin referrers; pages are never cached."""
+
+    FIXED = ((b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+             (b"referrer-policy", b"same-origin"), (b"x-frame-options", b"DENY"))
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in self.FIXED if k not in present]
+                if b"cache-control" not in present:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 def secret_key() -> str:
     """`SAVINGS_SECRET_KEY`, else a random key for this process (sessions end when it stops)."""
     key = os.environ.get("SAVINGS_SECRET_KEY")
@@ -39,6 +66,11 @@ def secret_key() -> str:
         return key
     log.warning("SAVINGS_SECRET_KEY is not set: using a random key; sessions end when the server stops")
     return secrets.token_urlsafe(48)
+
+
+def from_env() -> FastAPI:
+    """The app as `savings serve --workers N` starts it in each worker (settings from the environment)."""
+    return create_app(os.environ.get("SAVINGS_DB"), secure=os.environ.get("SAVINGS_SECURE_COOKIES") == "1")
 
 
 def create_app(engine: Engine | str | None = None, *, secure: bool = False, key: str | None = None,
@@ -63,16 +95,7 @@ def create_app(engine: Engine | str | None = None, *, secure: bool = False, key:
                        max_age=SESSION_HOURS * 3600, same_site="lax", https_only=secure)
     app.add_middleware(BodyLimit, limit=max_body)
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next):
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.url.path != "/static/htmx.min.js" and not request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(NotLoggedIn)
     async def not_logged_in(request: Request, exc: NotLoggedIn):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -30,7 +31,9 @@ def serve_cmd(host: Annotated[str, typer.Option("--host", help="Address to liste
                                                                                "HTTPS, cookies Secure.")] = None,
               keyfile: Annotated[Path | None, typer.Option("--tls-key", help="TLS private key (PEM).")] = None,
               behind_tls: Annotated[bool, typer.Option("--behind-tls", help="A TLS proxy is in front: mark "
-                                                                           "cookies Secure.")] = False) -> None:
+                                                                           "cookies Secure.")] = False,
+              workers: Annotated[int, typer.Option("--workers", help="Server processes (PostgreSQL; each keeps "
+                                                                     "its own figure cache).")] = 1) -> None:
     """Start the web app (uvicorn): dashboards, lines, sign-off queues, uploads, pack and workbook downloads.
 
     Set SAVINGS_SECRET_KEY so sessions survive a restart. Add users first with `savings user add`.
@@ -43,14 +46,24 @@ def serve_cmd(host: Annotated[str, typer.Option("--host", help="Address to liste
 
     if (certfile is None) != (keyfile is None):
         raise fail("give both --tls-cert and --tls-key, or neither", 2)
+    url = db.database_url(db_url)
+    if workers > 1 and url.startswith("sqlite"):
+        raise fail("--workers above 1 needs PostgreSQL: SQLite takes one writer at a time", 2)
+    secure = bool(certfile) or behind_tls
     try:
-        web = create_app(db_url, secure=bool(certfile) or behind_tls)
+        web = create_app(url, secure=secure)
     except LedgerError as exc:
         raise fail(str(exc)) from None
     scheme = "https" if certfile else "http"
-    typer.echo(f"savings-ledger web app on {scheme}://{host}:{port}/ (database {db.database_url(db_url)})")
-    uvicorn.run(web, host=host, port=port, ssl_certfile=str(certfile) if certfile else None,
-                ssl_keyfile=str(keyfile) if keyfile else None, log_level="warning", proxy_headers=behind_tls)
+    typer.echo(f"savings-ledger web app on {scheme}://{host}:{port}/ (database {url})")
+    tls = {"ssl_certfile": str(certfile) if certfile else None, "ssl_keyfile": str(keyfile) if keyfile else None}
+    if workers > 1:  # each worker builds the app from the environment, with one shared session key
+        os.environ.update(SAVINGS_DB=url, SAVINGS_SECURE_COOKIES="1" if secure else "0")
+        os.environ.setdefault("SAVINGS_SECRET_KEY", secrets.token_urlsafe(48))
+        uvicorn.run("reports.web.app:from_env", factory=True, workers=workers, host=host, port=port,
+                    log_level="warning", proxy_headers=behind_tls, **tls)
+        return
+    uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=behind_tls, **tls)
 
 
 def _password(given: str | None) -> str:

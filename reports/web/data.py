@@ -74,6 +74,9 @@ class Figures:
         self.engine = engine
         self.cache = Cache()
 
+    def version(self, trust: str) -> tuple[int, int]:
+        return data_version(self.engine, trust)
+
     def trust(self, trust: str, as_at: date | None) -> TrustYear:
         key = ("trust", trust, as_at, data_version(self.engine, trust))
         return self.cache.get(key, lambda: load_trust(self.engine, trust, as_at))

@@ -23,7 +23,7 @@ from reports.web import explain
 from reports.web.common import has_data, page, parse_day, parse_fy, trust_of
 
 router = APIRouter()
-SHOWN = 500  # rows of the lines table drawn at once; the filters narrow the rest
+PAGE = 100  # rows of the lines table per page
 
 
 @router.get("/t/{trust}")
@@ -48,6 +48,14 @@ def charts(request: Request, trust: str, period: str, as_at: str | None = None):
     return page(request, "charts_page.html", trust=row, pack=pack, period=period)
 
 
+def _table(ty, fy: str) -> pd.DataFrame:
+    """`line_table` for the year with each line's status, product, creator and category beside it."""
+    facts = ty.figures.lines.set_index("line_id")[["status", "product_code", "created_by", "category"]]
+    table = line_table(ty, fy).join(facts, on="line_id")
+    table[["product_code", "created_by", "category"]] = table[["product_code", "created_by", "category"]].fillna("")
+    return table
+
+
 def _filtered(table: pd.DataFrame, q: str, grade: str, status: str, scheme: str) -> pd.DataFrame:
     if q:
         words = q.lower().split()
@@ -66,19 +74,22 @@ def _filtered(table: pd.DataFrame, q: str, grade: str, status: str, scheme: str)
 
 @router.get("/t/{trust}/lines")
 def lines(request: Request, trust: str, fy: str | None = None, q: str = "", grade: str = "", status: str = "",
-          scheme: str = ""):
+          scheme: str = "", page_no: int = 1):
     user, row = trust_of(request, trust)
     code = row["org_code"]
     if not has_data(request, code):
         return page(request, "empty.html", trust=row)
     fy = parse_fy(fy)
-    ty = request.app.state.figures.trust(code, None)
-    facts = ty.figures.lines.set_index("line_id")[["status", "product_code", "created_by", "category"]]
-    table = line_table(ty, fy).join(facts, on="line_id")
-    table[["product_code", "created_by", "category"]] = table[["product_code", "created_by", "category"]].fillna("")
+    figures = request.app.state.figures
+    table = figures.cache.get(("lines", code, fy, figures.version(code)),
+                              lambda: _table(figures.trust(code, None), fy))
     chosen = _filtered(table, q.strip(), grade, status, scheme)
-    context = {"trust": row, "fy": fy, "rows": chosen.head(SHOWN).to_dict("records"), "total": len(chosen),
-               "all": len(table), "shown": SHOWN, "q": q, "grade": grade, "status": status, "scheme": scheme,
+    pages = max(1, -(-len(chosen) // PAGE))
+    page_no = min(max(page_no, 1), pages)
+    rows = chosen.iloc[(page_no - 1) * PAGE:page_no * PAGE]
+    context = {"trust": row, "fy": fy, "rows": rows.to_dict("records"), "total": len(chosen), "all": len(table),
+               "page_no": page_no, "pages": pages, "first": (page_no - 1) * PAGE + 1 if len(rows) else 0,
+               "last": (page_no - 1) * PAGE + len(rows), "q": q, "grade": grade, "status": status, "scheme": scheme,
                "statuses": st.STATUSES, "schemes": sorted(table["scheme_id"].unique())}
     if request.headers.get("hx-request"):
         return page(request, "lines_rows.html", **context)
@@ -96,7 +107,8 @@ def line(request: Request, trust: str, line_id: str, fy: str | None = None):
     fact = facts.loc[line_id]
     years = ty.figures.years[ty.figures.years["line_id"] == line_id].sort_values("fy")
     fy = parse_fy(fy) if fy or years.empty else _default_year(years)
-    steps = bridge.line_steps(ty.figures, fy)
+    figures = request.app.state.figures
+    steps = figures.cache.get(("steps", code, fy, figures.version(code)), lambda: bridge.line_steps(ty.figures, fy))
     mine = steps[steps["line_id"] == line_id]
     bridge_rows = []
     if not mine.empty:
@@ -135,5 +147,8 @@ def queue(request: Request, trust: str):
     code = row["org_code"]
     if not has_data(request, code):
         return page(request, "empty.html", trust=row)
-    ty = request.app.state.figures.trust(code, None)
-    return page(request, "queue.html", trust=row, **explain.queues(ty, user))
+    figures = request.app.state.figures
+    ty = figures.trust(code, None)
+    queues = figures.cache.get(("queue", code, user.role, user.display_name, figures.version(code)),
+                               lambda: explain.queues(ty, user))
+    return page(request, "queue.html", trust=row, **queues)
