@@ -24,7 +24,7 @@ from ledger.engine.figures import Figures, compute
 from ledger.errors import LedgerError
 from ledger.fingerprint import fingerprint
 from ledger.frames import Frames, load_frames, trust_policy
-from ledger.locks import LINE_FIELDS, LOCKED_LINES, row_hash
+from ledger.locks import LOCKED_LINES, row_hash
 from ledger.money import from_pence
 from ledger.register.read import Register
 from ledger.register.spec import ROLES
@@ -160,15 +160,15 @@ def signoff(engine: Engine, line_id: str, role: str, person: str, approve: bool,
         if fact["status"] != "IN_DELIVERY":
             raise LedgerError(_why_not_in_delivery(line_id, fact["status"]))
         if _same(person, fact["created_by"]):
-            raise LedgerError(f"R-GOV-3: {person} created line {line_id} and cannot sign it off; "
+            raise LedgerError(f"R-GOV-3: {fact['created_by']} created line {line_id} and cannot sign it off; "
                               "ask the budget holder and finance")
         policy = line.figures.policy
         latest = _approvals(line.frames.signoffs, line_id)
         approved = latest[(latest["decision"] == "approve") & latest["role"].isin(policy.signoff_roles_required)]
         for other in approved.itertuples():
             if approve and _same(other.person, person) and other.role != role and role in policy.signoff_roles_required:
-                raise LedgerError(f"R-GOV-3: {person} already approved line {line_id} as {other.role}; the {role} "
-                                  "sign-off must be by a different person")
+                raise LedgerError(f"R-GOV-3: {other.person} already approved line {line_id} as {other.role}; "
+                                  f"the {role} sign-off must be by a different person")
             if approve and _same(other.person, person) and other.role == role:
                 raise LedgerError(f"{person} has already approved line {line_id} as {role}")
         decision = "approve" if approve else "reject"
@@ -223,7 +223,7 @@ def advance(engine: Engine, line_id: str, to: str, person: str, role: str, reaso
         if to in APPROVERS and role not in APPROVERS[to]:
             raise LedgerError(f"{to} is approved by {' or '.join(APPROVERS[to])}, not {role}")
         if to in APPROVERS and _same(person, fact["created_by"]):
-            raise LedgerError(f"R-GOV-3: {person} created line {line_id} and cannot approve it ({to})")
+            raise LedgerError(f"R-GOV-3: {fact['created_by']} created line {line_id} and cannot approve it ({to})")
         if to == "PLAN_APPROVED" and fact["qia_needed"] and not fact["qia_passed"]:
             raise LedgerError(f"R-GOV-2: line {line_id} is a {fact['benefit_type']}: its quality impact assessment "
                               f"must be approved first (savings advance {line_id} --to QIA_APPROVED --role clinical)")
@@ -387,11 +387,12 @@ def verify_lines(conn: Connection, trust: str | None = None) -> tuple[int, list[
         subject = f"line {lock.line_id}"
         row = rows.get((lock.trust, lock.line_id))
         if row is None:
-            problems.append(audit.Problem(subject, f"locked since event #{lock.event_seq} but missing: removed",
-                                          lock.trust))
+            problems.append(audit.Problem(subject, f"validated (locked at event #{lock.event_seq}) but missing: "
+                                                   "removed outside the ledger", lock.trust))
         elif row_hash(row) != lock.row_hash:
-            problems.append(audit.Problem(subject, f"locked since event #{lock.event_seq} but its fields "
-                                                   f"({', '.join(LINE_FIELDS[:3])}, ...) were changed", lock.trust))
+            problems.append(audit.Problem(subject, f"validated (locked at event #{lock.event_seq}) but its fields "
+                                                   "no longer hash to what they were then: it was edited outside "
+                                                   "the ledger", lock.trust))
     return len(locked), problems
 
 

@@ -93,10 +93,10 @@ def test_an_insertion_with_a_forged_hash_is_caught_by_the_head(engine):
 
 def test_a_validated_line_edited_by_raw_sql_is_caught(engine):
     raw(engine, "UPDATE savingline SET new_micro = 3300000 WHERE line_id = 'L1'")
-    assert problems(engine) == ["RG1: line L1: locked since event #1 but its fields (scheme_id, contract_id, "
-                                "product_code, ...) were changed"]
+    assert problems(engine) == ["RG1: line L1: validated (locked at event #1) but its fields no longer hash to what "
+                                "they were then: it was edited outside the ledger"]
     raw(engine, "DELETE FROM savingline WHERE line_id = 'L1'")
-    assert problems(engine) == ["RG1: line L1: locked since event #1 but missing: removed"]
+    assert problems(engine) == ["RG1: line L1: validated (locked at event #1) but missing: removed outside the ledger"]
 
 
 def test_evidence_is_stored_by_its_hash_and_a_changed_or_missing_file_is_reported(engine, tmp_path):
