@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -34,9 +34,14 @@ USERS = {  # username: (name recorded on sign-offs, role, trusts)
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+def today() -> date:
+    """Today as the app and the ledger see it (UTC)."""
+    return datetime.now(UTC).date()
+
+
 def fy_start() -> date:
     """1 April of the financial year we are in (tests date their savings from it, so any day works)."""
-    return calendar.fy_bounds(calendar.fy_of(date.today()))[0]
+    return calendar.fy_bounds(calendar.fy_of(today()))[0]
 
 
 def register(trust: str = "RT1", lines: list[list[str]] | None = None, region: str = "South") -> dict:

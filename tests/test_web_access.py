@@ -30,8 +30,8 @@ def test_every_read_page_opens_for_every_member(shared, username) -> None:
         assert "Skip to content" in response.text or url.startswith("/t/RT1/charts")
 
 
-@pytest.mark.parametrize("url", ["/t/RT1", "/t/RT1/lines", "/t/RT1/lines/L0", "/t/RT1/queue", "/t/RT1/pack.pdf?period=2026-03",
-                                 "/t/RT1/workbook.xlsx", "/t/RT1/downloads"])
+@pytest.mark.parametrize("url", ["/t/RT1", "/t/RT1/lines", "/t/RT1/lines/L0", "/t/RT1/queue",
+                                 "/t/RT1/pack.pdf?period=2026-03", "/t/RT1/workbook.xlsx", "/t/RT1/downloads"])
 def test_another_trusts_pages_are_refused_by_url(shared, url) -> None:
     web = Web(shared).as_user("ola")  # procurement at RT2 only
     response = web.get(url)

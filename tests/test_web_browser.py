@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from ledger import calendar
-from tests.helpers_web import PASSWORD, fy_start, ledger
+from tests.helpers_web import PASSWORD, fy_start, ledger, today
 
 CHROMIUM = os.environ.get("SAVINGS_CHROMIUM", "/usr/bin/chromium")
 AXE_CACHE = Path.home() / ".cache" / "savings-ledger" / "axe"
@@ -94,14 +94,8 @@ def _login(browser, base: str, username: str):
 
 
 def _cip(page, base: str) -> Decimal:
-    page.goto(f"{base}/t/RT1?period={calendar.month_label(calendar.month_index(time_today()))}")
+    page.goto(f"{base}/t/RT1?period={calendar.month_label(calendar.month_index(today()))}")
     return Decimal(page.locator("#cip-delivered").get_attribute("data-pence")) / 100
-
-
-def time_today():
-    from datetime import date
-
-    return date.today()
 
 
 def test_a_saving_walked_in_the_browser_moves_the_dashboard_by_exactly_its_cip(server, browser, shots) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date
 
 import pytest
 
@@ -12,10 +11,10 @@ from ledger import calendar
 from ledger.register.load import import_register
 from ledger.register.parse import parser_for
 from ledger.register.spec import SHEET_BY_NAME
-from tests.helpers_web import Web, fy_start, ledger, new_line_form, register
+from tests.helpers_web import Web, fy_start, ledger, new_line_form, register, today
 from tests.ledgers import line, write_register
 
-THIS_MONTH = calendar.month_label(calendar.month_index(date.today()))
+THIS_MONTH = calendar.month_label(calendar.month_index(today()))
 FIRST_MONTH = calendar.month_label(calendar.month_index(fy_start()))
 
 

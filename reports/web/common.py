@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 
-from ledger import calendar
+from ledger import audit, calendar
 from ledger.errors import LedgerError
 from reports import render
 from reports.web import auth
@@ -94,11 +94,17 @@ def require(user: User, action: str) -> None:
 
 
 def has_data(request: Request, trust: str) -> bool:
-    from ledger import models
     from sqlalchemy import select
+
+    from ledger import models
 
     with request.app.state.engine.connect() as conn:
         return conn.execute(select(models.Trust.org_code).where(models.Trust.org_code == trust)).first() is not None
+
+
+def today() -> date:
+    """Today's date as the ledger records it (UTC, like the audit trail and the CLI's sign-offs)."""
+    return audit.utc_now().date()
 
 
 def parse_day(text: str | None, what: str = "as-at date") -> date | None:
@@ -112,7 +118,7 @@ def parse_day(text: str | None, what: str = "as-at date") -> date | None:
 
 def parse_fy(text: str | None) -> str:
     if not text:
-        return calendar.fy_of(date.today())
+        return calendar.fy_of(today())
     try:
         return calendar.fy_label(calendar.parse_fy(text))
     except ValueError as exc:

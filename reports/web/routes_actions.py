@@ -10,7 +10,6 @@ role is theirs: nobody signs as someone else or in a role they do not hold.
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -21,7 +20,7 @@ from ledger import evidence, governance, models
 from ledger.errors import LedgerError
 from ledger.register.spec import BENEFIT_TYPES
 from reports.web import entry
-from reports.web.common import flash, page, parse_day, require, trust_of
+from reports.web.common import flash, page, parse_day, require, today, trust_of
 from reports.web.security import checked_form
 from reports.web.uploads import safe_name, save_upload
 
@@ -156,7 +155,7 @@ async def add_evidence(request: Request, trust: str, line_id: str):
     with tempfile.TemporaryDirectory(prefix="savings-evidence-") as tmp:
         path = await save_upload(upload, Path(tmp) / safe_name(upload.filename))
         out = evidence.attach(request.app.state.engine, line_id, path, str(form.get("type") or ""),
-                              user.display_name, row["org_code"], on=date.today())
+                              user.display_name, row["org_code"], on=today())
     return _done(request, row["org_code"], line_id,
                  f"Attached {out['evidence_id']} ({out['type']}, sha256 {out['sha256'][:12]}…) to line {line_id}.")
 

@@ -25,7 +25,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/"):  # noqa: A002  (the query parameter's name)
+def login_form(request: Request, next: str = "/"):
     csrf_token(request)
     return page(request, "login.html", next=_safe_next(next), error=None, username="")
 

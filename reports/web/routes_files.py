@@ -9,7 +9,6 @@ served from the content-addressed store as an attachment (never rendered in the 
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -21,7 +20,7 @@ from ledger.engine.summary import default_as_at
 from ledger.errors import LedgerError
 from reports.pack import period_of
 from reports.render import render_trust
-from reports.web.common import flash, has_data, page, parse_day, parse_fy, require, trust_of
+from reports.web.common import flash, has_data, page, parse_day, parse_fy, require, today, trust_of
 from reports.web.security import checked_form
 from reports.web.uploads import import_upload, safe_name
 from reports.workbook import audit_trail, register_imports, write_workbook
@@ -51,9 +50,9 @@ async def upload(request: Request, trust: str):
 
 @router.get("/t/{trust}/close")
 def close_form(request: Request, trust: str):
-    user, row = trust_of(request, trust)
+    _, row = trust_of(request, trust)
     locks = periods.locks(request.app.state.engine, row["org_code"])
-    last = calendar.month_index(date.today()) - 1
+    last = calendar.month_index(today()) - 1
     return page(request, "close.html", trust=row, locks=locks, suggested=calendar.month_label(last))
 
 
@@ -71,17 +70,17 @@ async def close(request: Request, trust: str):
 
 @router.get("/t/{trust}/downloads")
 def downloads(request: Request, trust: str):
-    user, row = trust_of(request, trust)
-    today = date.today()
-    return page(request, "downloads.html", trust=row, fy=calendar.fy_of(today), has_data=has_data(request,
-                                                                                                    row["org_code"]),
-                period=calendar.month_label(calendar.month_index(today) - 1), locks=periods.locks(
-                    request.app.state.engine, row["org_code"]))
+    _, row = trust_of(request, trust)
+    now = today()
+    return page(request, "downloads.html", trust=row, fy=calendar.fy_of(now),
+                has_data=has_data(request, row["org_code"]),
+                period=calendar.month_label(calendar.month_index(now) - 1),
+                locks=periods.locks(request.app.state.engine, row["org_code"]))
 
 
 @router.get("/t/{trust}/pack.pdf")
 def pack_pdf(request: Request, trust: str, period: str, as_at: str | None = None):
-    user, row = trust_of(request, trust)
+    _, row = trust_of(request, trust)
     chosen = period_of(period, parse_day(as_at))
     pack = request.app.state.figures.pack(row["org_code"], chosen)
     with tempfile.TemporaryDirectory(prefix="savings-pack-") as tmp:
@@ -89,15 +88,16 @@ def pack_pdf(request: Request, trust: str, period: str, as_at: str | None = None
         render_trust(pack, target)
         body = target.read_bytes()
     name = f"{row['org_code']}-board-pack-{chosen.label}.pdf"
-    return Response(body, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(body, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/t/{trust}/workbook.xlsx")
 def workbook(request: Request, trust: str, fy: str | None = None, as_at: str | None = None):
-    user, row = trust_of(request, trust)
+    _, row = trust_of(request, trust)
     code = row["org_code"]
     fy = parse_fy(fy)
-    when = parse_day(as_at) or default_as_at(fy, date.today())
+    when = parse_day(as_at) or default_as_at(fy, today())
     engine = request.app.state.engine
     ty = request.app.state.figures.trust(code, when)
     with tempfile.TemporaryDirectory(prefix="savings-workbook-") as tmp:
@@ -111,7 +111,7 @@ def workbook(request: Request, trust: str, fy: str | None = None, as_at: str | N
 
 @router.get("/t/{trust}/evidence/{evidence_id}")
 def evidence_file(request: Request, trust: str, evidence_id: str):
-    user, row = trust_of(request, trust)
+    _, row = trust_of(request, trust)
     table = models.Evidence.__table__
     engine = request.app.state.engine
     with engine.connect() as conn:

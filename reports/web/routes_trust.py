@@ -8,8 +8,6 @@ findings of the counting rules, its sign-offs, evidence and audit trail
 """
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 from fastapi import APIRouter, Request
 
@@ -20,7 +18,7 @@ from ledger.engine.summary import line_table
 from ledger.errors import LedgerError
 from reports.pack import period_of
 from reports.web import explain
-from reports.web.common import has_data, page, parse_day, parse_fy, trust_of
+from reports.web.common import has_data, page, parse_day, parse_fy, today, trust_of
 
 router = APIRouter()
 PAGE = 100  # rows of the lines table per page
@@ -28,12 +26,12 @@ PAGE = 100  # rows of the lines table per page
 
 @router.get("/t/{trust}")
 def dashboard(request: Request, trust: str, period: str | None = None, as_at: str | None = None):
-    user, row = trust_of(request, trust)
+    _, row = trust_of(request, trust)
     code = row["org_code"]
     if not has_data(request, code):
         return page(request, "empty.html", trust=row)
     when = parse_day(as_at)
-    text = period or calendar.month_label(calendar.month_index(when or date.today()))
+    text = period or calendar.month_label(calendar.month_index(when or today()))
     pack = request.app.state.figures.pack(code, period_of(text, when), charts=False)
     return page(request, "dashboard.html", trust=row, pack=pack, period=text, as_at=as_at or "")
 
@@ -41,7 +39,7 @@ def dashboard(request: Request, trust: str, period: str | None = None, as_at: st
 @router.get("/t/{trust}/charts")
 def charts(request: Request, trust: str, period: str, as_at: str | None = None):
     """The pack's charts for the dashboard, fetched after the figures (they take longer to draw)."""
-    user, row = trust_of(request, trust)
+    _, row = trust_of(request, trust)
     pack = request.app.state.figures.pack(row["org_code"], period_of(period, parse_day(as_at)))
     if request.headers.get("hx-request"):
         return page(request, "charts.html", pack=pack)
@@ -75,7 +73,7 @@ def _filtered(table: pd.DataFrame, q: str, grade: str, status: str, scheme: str)
 @router.get("/t/{trust}/lines")
 def lines(request: Request, trust: str, fy: str | None = None, q: str = "", grade: str = "", status: str = "",
           scheme: str = "", page_no: int = 1):
-    user, row = trust_of(request, trust)
+    _, row = trust_of(request, trust)
     code = row["org_code"]
     if not has_data(request, code):
         return page(request, "empty.html", trust=row)
@@ -98,7 +96,7 @@ def lines(request: Request, trust: str, fy: str | None = None, q: str = "", grad
 
 @router.get("/t/{trust}/lines/{line_id}")
 def line(request: Request, trust: str, line_id: str, fy: str | None = None):
-    user, row = trust_of(request, trust)
+    _, row = trust_of(request, trust)
     code = row["org_code"]
     ty = request.app.state.figures.trust(code, None)
     facts = ty.figures.lines.set_index("line_id")
@@ -131,14 +129,14 @@ def line(request: Request, trust: str, line_id: str, fy: str | None = None):
         "next_steps": [s for s in st.TRANSITIONS[fact["status"]] if s not in ("VALIDATED", "REVERSED")],
         "can_reverse": "REVERSED" in st.TRANSITIONS[fact["status"]],
         "evidence_types": evidence.EVIDENCE_TYPES, "roles_required": ty.policy.signoff_roles_required,
-        "today": date.today().isoformat(), "this_month": calendar.month_label(calendar.month_index(date.today())),
+        "today": today().isoformat(), "this_month": calendar.month_label(calendar.month_index(today())),
     }
     return page(request, "line.html", **context)
 
 
 def _default_year(years: pd.DataFrame) -> str:
-    today = calendar.fy_of(date.today())
-    return today if today in set(years["fy"]) else str(years["fy"].iloc[0])
+    current = calendar.fy_of(today())
+    return current if current in set(years["fy"]) else str(years["fy"].iloc[0])
 
 
 @router.get("/t/{trust}/queue")

@@ -69,8 +69,9 @@ def check_workbook(path: Path) -> None:
                               "nothing was written")
         for part in parts:
             if part.file_size > 1_000_000 and part.file_size > MAX_RATIO * max(part.compress_size, 1):
-                raise LedgerError(f"{path.name}: part {part.filename} is compressed {part.file_size // max(part.compress_size, 1):,}"
-                                  " to 1 (a zip bomb?); refused, nothing was written")
+                ratio = part.file_size // max(part.compress_size, 1)
+                raise LedgerError(f"{path.name}: part {part.filename} is compressed {ratio:,} to 1 (a zip bomb?); "
+                                  "refused, nothing was written")
         if "[Content_Types].xml" not in zf.namelist():
             raise LedgerError(f"{path.name}: a zip file but not an .xlsx workbook; nothing was written")
 
