@@ -117,7 +117,8 @@ def test_a_saving_walked_in_the_browser_moves_the_dashboard_by_exactly_its_cip(s
     assert "Line B1 created by Pat Procurement." in pat.content()
     pat.get_by_label("Next status").select_option("PROPOSED")
     pat.get_by_role("button", name="Move").click()
-    pat.locator("#outcome .message").wait_for()
+    pat.locator(".flash", has_text="IDEA -> PROPOSED").wait_for()
+    assert pat.locator("#status").inner_text() == "PROPOSED"
 
     bea.goto(f"{server}/t/RT1/queue")
     bea.get_by_role("button", name="plan approved: line B1").click()
