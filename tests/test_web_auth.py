@@ -105,3 +105,20 @@ def test_user_commands_add_list_disable(tmp_path) -> None:
     listed = runner.invoke(cli_app, ["user", "list", "--json", "--db", url])
     assert '"disabled": true' in listed.output
     assert runner.invoke(cli_app, ["user", "disable", "ghost", "--db", url]).exit_code == 1
+
+
+def test_an_admin_adds_and_disables_users_on_the_web(tmp_path) -> None:
+    engine = ledger(tmp_path)
+    adm = Web(engine).as_user("adm")
+    weak = adm.post("/admin/users", {"username": "zed", "display_name": "Zed New", "role": "finance",
+                                     "trusts": "RT1", "password": "short"})
+    assert weak.status_code == 400
+    assert "the password must be at least 12 characters" in weak.text
+    added = adm.post("/admin/users", {"username": "zed", "display_name": "Zed New", "role": "finance",
+                                      "trusts": "RT1 RT2", "password": PASSWORD}, follow_redirects=True)
+    assert "User zed added." in added.text
+    assert Web(engine).login("zed").status_code == 303
+    assert adm.post("/admin/users/zed/disable").status_code == 303
+    assert Web(engine).login("zed").status_code == 401
+    assert [u.trusts for u in auth.list_users(engine) if u.username == "zed"] == [("RT1", "RT2")]
+    assert adm.post("/admin/users/adm/disable").status_code == 400
