@@ -1,0 +1,108 @@
+"""Workbooks read through calamine (fast) and through openpyxl (streamed) give the ledger the same rows."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import text
+
+from ledger.db import open_ledger
+from ledger.register import read
+from ledger.register.load import RegisterInvalid, import_register
+from ledger.register.read import Register
+from tests.ledgers import base, budget, line, monthly, signed
+
+TABLES = ("contract", "scheme", "savingline", "actual", "budgetadjustment", "signoff")
+
+
+def workbook(path: Path, tables: dict, offset_columns: int = 0) -> Path:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in tables.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append([None] * offset_columns + list(row))
+    wb.save(path)
+    return path
+
+
+def typed_register() -> dict:
+    """Cells as Excel holds them: numbers, real dates and datetimes, booleans, text numbers, blanks."""
+    t = base()
+    t["SavingLines"].append(line("L1", "2.00", "1.00", "1200", "2025-04-01"))
+    t["SavingLines"].append(line("L2", "4.10", "3.405", "24000", "2025-05-15", cost_centre="12345"))
+    t["SavingLines"][1][9:14] = [2, 1.5, "box", 1200, datetime(2025, 4, 1)]  # noqa: DTZ001  (ok) Excel datetimes are naive
+    t["SavingLines"][2][4] = 12345  # (ok) a cost centre typed as a number is text 12345
+    t["SavingLines"][2][8] = True  # (ok) tower_enabled as a real boolean
+    t["Actuals"] += monthly("L1", "2025-04", 3, "100", "1.00")
+    t["Actuals"].append(["L2", date(2025, 6, 1), 2000, 3.405])  # (ok) the month as a real date
+    t["BudgetAdjustments"].append(budget("B1", "L1", "1200.00", "2025-04-01"))
+    t["BudgetAdjustments"].append(["B2", "L2", "JNL-2", "", "", 16680, False, date(2025, 5, 15)])
+    t["SignOffs"] += signed("L1")
+    return t
+
+
+def stored(url: str) -> dict[str, list[tuple]]:
+    engine = open_ledger(url)
+    with engine.connect() as conn:
+        return {t: sorted(map(repr, conn.execute(text(f"select * from {t} order by 1, 2")))) for t in TABLES}
+
+
+def test_calamine_and_openpyxl_store_the_same_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = workbook(tmp_path / "register.xlsx", typed_register())
+    import_register(open_ledger(f"sqlite:///{tmp_path}/fast.db"), path)
+    monkeypatch.setattr(read, "CALAMINE_MAX_XML", 0)  # every sheet through openpyxl
+    import_register(open_ledger(f"sqlite:///{tmp_path}/streamed.db"), path)
+    fast, streamed = stored(f"sqlite:///{tmp_path}/fast.db"), stored(f"sqlite:///{tmp_path}/streamed.db")
+    assert fast == streamed
+    assert len(fast["actual"]) == 4
+
+
+def test_calamine_reads_a_small_sheet_and_keeps_row_numbers(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "r.xlsx", {"Actuals": [["line_id", "month"], ["L1", "2025-04"], [], ["L2", 3]]},
+                    offset_columns=1)
+    with Register(path) as register:
+        sheet = register.sheet("Actuals")
+        assert sheet.header == ["", "line_id", "month"]
+        assert [(n, values) for n, values in sheet.rows] == [
+            (2, [None, "L1", "2025-04"]), (3, [None, None, None]), (4, [None, "L2", 3.0])]
+
+
+def problems(tmp_path: Path, path: Path) -> list[str]:
+    with pytest.raises(RegisterInvalid) as err:
+        import_register(open_ledger(f"sqlite:///{tmp_path}/{len(list(tmp_path.glob('*.db')))}.db"), path)
+    return str(err.value).splitlines()
+
+
+def test_formulas_are_found_in_the_xml_whatever_their_cached_value(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    t = typed_register()
+    t["SavingLines"][1][12] = '=IF(A1<2,"a&b",1)'  # (finding) escaped in the XML as &lt; and &amp;
+    path = workbook(tmp_path / "register.xlsx", t)
+    wb = load_workbook(path)
+    wb["Actuals"]["D9"] = "=1+1"  # (finding) alone on a row below every value: no cached value either
+    wb.save(path)
+    found = problems(tmp_path, path)
+    assert found == [
+        """register.xlsx:SavingLines:2:annual_volume: holds a formula (=IF(A1<2,"a&b",1)); paste values instead""",
+        "register.xlsx:Actuals:9:line_id: required value is empty",
+        "register.xlsx:Actuals:9:month: required value is empty",
+        "register.xlsx:Actuals:9:volume: required value is empty",
+        "register.xlsx:Actuals:9:price_paid: holds a formula (=1+1); paste values instead",
+    ]
+    monkeypatch.setattr(read, "CALAMINE_MAX_XML", 0)
+    assert problems(tmp_path, path) == found
+
+
+def test_a_sheet_not_starting_on_row_one_is_read_by_openpyxl(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Actuals"
+    ws["A3"] = "line_id"
+    wb.save(tmp_path / "r.xlsx")
+    with Register(tmp_path / "r.xlsx") as register:
+        sheet = register.sheet("Actuals")
+        assert sheet.header == [""]
+        assert list(sheet.rows) == [(2, [None]), (3, ["line_id"])]
