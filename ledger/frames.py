@@ -44,7 +44,7 @@ class Frames:
 def _frame(conn, model, trust: str, empty: bool = False) -> pd.DataFrame:
     table = model.__table__
     # Plain tuples: pandas probes each Row object for attributes, which costs 8x the fetch.
-    rows = [] if empty else [tuple(r) for r in conn.execute(select(table).where(table.c.trust == trust))]
+    rows = [] if empty else [tuple(r) for r in conn.execute(select(table).where(table.c.trust == trust)).all()]
     return pd.DataFrame(rows, columns=[c.name for c in table.c])
 
 
@@ -80,8 +80,8 @@ def _load(conn: Connection, trust: str, as_at: date | None, skip: tuple[str, ...
                           "import its register first")
     tables = {name: _frame(conn, model, trust, name in skip) for name, model in FRAME_MODELS}
     ev = models.AuditEvent.__table__
-    rows = conn.execute(select(*(ev.c[c] for c in EVENT_COLUMNS)).where(ev.c.trust == trust)
-                        .order_by(ev.c.seq)).all()
+    rows = [tuple(r) for r in conn.execute(select(*(ev.c[c] for c in EVENT_COLUMNS)).where(ev.c.trust == trust)
+                                           .order_by(ev.c.seq)).all()]
     tables["events"] = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
     frames = Frames(trust=dict(found), **tables)
     return frames if as_at is None else cut(frames, as_at)
