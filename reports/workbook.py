@@ -70,10 +70,11 @@ METHOD = (
 
 @dataclass(frozen=True)
 class WorkbookResult:
-    """What was written: the file, the rows of each sheet (header included) and the formula count."""
+    """What was written: the file, the rows and columns of each sheet (header included), the formulas."""
 
     path: Path
     rows: dict[str, int]
+    columns: dict[str, int]
     formulas: int
     long_texts: int
 
@@ -236,6 +237,7 @@ def write_workbook(ty: TrustYear, fy: str, path: Path, *, trail: Sequence[Mappin
     write_contents(book)
     book.save(path)
     return WorkbookResult(Path(path), {n: s.rows for n, s in book.sheets.items()},
+                          {n: len(s.cols) for n, s in book.sheets.items()},
                           sum(s.formulas for s in book.sheets.values()), len(book.long_text))
 
 

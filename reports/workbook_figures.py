@@ -16,7 +16,7 @@ arithmetic would.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -29,7 +29,7 @@ from ledger.engine.summary import TrustYear
 from ledger.money import from_pence
 from reports.filters import COUNT_FORMAT, GBP_FORMAT
 from reports.workbook_layout import Layout
-from reports.workbook_register import MONTH_CELL_FORMAT, PRICE_FORMAT, VOLUME_FORMAT, Placed
+from reports.workbook_register import MONTH_CELL_FORMAT, VOLUME_FORMAT, Placed
 from reports.workbook_xlsx import Book, Col, F
 
 EXACT_FORMAT = "£#,##0.00#######"  # annual savings before rounding (the ledger keeps 1e-9 pounds)
@@ -108,23 +108,23 @@ def write_line_figures(book: Book, ty: TrustYear, layout: Layout, placed: Placed
         if f.line_id and f.rule_id not in rules.setdefault(f.line_id, []):
             rules[f.line_id].append(f.rule_id)
     policy = ty.policy
-    frame = ty.frames.lines.set_index("line_id")
+    inputs = ty.frames.lines.set_index("line_id")[["baseline_volume_milli", "activity_factor_ppm", "growth_funded"]]
+    lines = lines.join(inputs, on="line_id")
     for line in lines.itertuples(index=False):
         r = line.sl_row
-        src = frame.loc[line.line_id]
 
         def ref(name: str, r: int = r) -> str:
             return f"SavingLines!{sl[name]}{r}"
 
         go = pd.Timestamp(line.go_live)
-        e3 = pd.notna(src["baseline_volume_milli"])
+        e3 = pd.notna(line.baseline_volume_milli)
         annual = f"({ref('baseline_price')}-{ref('new_price')})*{ref('annual_volume')}"
         q_cash: object = None
         avoided: object = 0
         if e3:
-            factor = ref("activity_factor") if pd.notna(src["activity_factor_ppm"]) else "1"
+            factor = ref("activity_factor") if pd.notna(line.activity_factor_ppm) else "1"
             q_cf = f"ROUND(ROUND({ref('baseline_volume')}*{factor},9),3)"
-            text = q_cf if pd.isna(src["growth_funded"]) else (
+            text = q_cf if pd.isna(line.growth_funded) else (
                 f"IF({ref('growth_funded')},{q_cf},MIN({q_cf},{ref('baseline_volume')}))")
             q_cash = F(text, Decimal(int(line.q_cash_milli)).scaleb(-3))
             annual = f"{ref('baseline_price')}*{LF['q_cash']}{r}-{ref('new_price')}*{ref('annual_volume')}"
@@ -153,20 +153,23 @@ def write_phasing(book: Book, layout: Layout, placed: Placed) -> None:
     has_avoided = (facts["avoided_units"] != 0).reindex(m["line_id"]).to_numpy()
     q_cash = facts["q_cash_milli"].reindex(m["line_id"]).to_numpy()
     shares = _shares(m)
-    for i, row in enumerate(m.itertuples(index=False)):
+    previous = None
+    for i, (row, to_share) in enumerate(zip(m.itertuples(index=False), shares, strict=True)):
         ws = book.sheets[layout.month_sheets[row.part]]
         r, lr = row.row, row.sl_row
         p0, p1 = f"SavingLines!{sl['baseline_price']}{lr}", f"SavingLines!{sl['new_price']}{lr}"
         share = "" if one_off[i] else f"*{PM['days_in_window']}{r}/{PM['days_in_month']}{r}"
-        first_of_line = i == 0 or m["line_id"].iat[i - 1] != row.line_id
+        first_of_line = row.line_id != previous
+        previous = row.line_id
         step = f"{PM['days_in_window']}{r}/(12*{PM['days_in_month']}{r})"
-        to_date = F(step if first_of_line else f"{PM['year_share_to_date']}{r - 1}+{step}", shares[i])
+        to_date = F(step if first_of_line else f"{PM['year_share_to_date']}{r - 1}+{step}", to_share)
 
-        def plan(column: str, cached: int, r: int = r, lr: int = lr, i: int = i, first: bool = first_of_line) -> object:
+        def plan(column: str, cached: int, r: int = r, lr: int = lr, i: int = i, first: bool = first_of_line,
+                 go_live_month: bool = row.first_month) -> object:
             """F2: cumulative amount to this month's end, rounded, less the same to last month's."""
             annual = f"LineFigures!{LF[column]}{lr}"
             if one_off[i]:
-                return F(r9(annual), pounds(cached)) if row.first_month else 0
+                return F(r9(annual), pounds(cached)) if go_live_month else 0
             text = r9(f"{annual}*{PM['year_share_to_date']}{r}")
             if not first:
                 text += "-" + r9(f"{annual}*{PM['year_share_to_date']}{r - 1}")
@@ -205,18 +208,17 @@ def write_phasing(book: Book, layout: Layout, placed: Placed) -> None:
         ])
 
 
-def _shares(m: pd.DataFrame) -> list[Decimal]:
+def _shares(m: pd.DataFrame) -> Iterator[Decimal]:
     """Each line-month's cumulative share of a year, `Σ days inside / days in month / 12`, to 9 places."""
-    step = [Fraction(int(d), 12 * int(n)) for d, n in zip(m["days"], m["dim"], strict=True)]
-    out, total, previous = [], Fraction(0), None
-    for line, part in zip(m["line_id"], step, strict=True):
+    total, previous = Fraction(0), None
+    for line, days, dim in zip(m["line_id"], m["days"], m["dim"], strict=True):
+        part = Fraction(int(days), 12 * int(dim))
         total = part if line != previous else total + part
         previous = line
-        out.append((Decimal(total.numerator) / Decimal(total.denominator)).quantize(Decimal("1e-9")))
-    return out
+        yield (Decimal(total.numerator) / Decimal(total.denominator)).quantize(Decimal("1e-9"))
 
 
-def _month_date(index: int):  # noqa: ANN202
+def _month_date(index: int):
     from ledger.calendar import month_start
 
     return month_start(int(index))
@@ -256,17 +258,24 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
     ws = book.sheets["LineYears"]
     y = layout.years
     facts = layout.lines.set_index("line_id")
-    f = facts.reindex(y["line_id"])
-    route = route_of(facts).reindex(y["line_id"]).to_numpy()
-    steps = pd.concat([bridge.line_steps(ty.figures, fy).assign(fy=fy) for fy in pd.unique(y["fy"])]
-                      ) if len(y) else pd.DataFrame(columns=["line_id", "fy"])
-    steps = steps.set_index(["line_id", "fy"])
+    go = pd.to_datetime(facts["go_live"])
+    facts = facts.assign(go_year=go.dt.year - (go.dt.month < 4), route=route_of(facts))
+    keep = ["cost_centre", "tower_code", "benefit_type", "grade", "cash_releasing", "tower", "recurrent", "eligible",
+            "maturity", "fye", "go_year", "route"]
+    rows = y.merge(facts[keep], left_on="line_id", right_index=True, how="left", suffixes=("", "_line"))
+    steps: dict[tuple[str, str], tuple[int, ...]] = {}
+    for fy in pd.unique(y["fy"]):
+        per_line = bridge.line_steps(ty.figures, fy)
+        for line_id, *amounts in per_line[["line_id", *(r for r, _ in bridge.REASONS)]].itertuples(index=False):
+            steps[(line_id, fy)] = tuple(int(a) for a in amounts)
+    next_line = np.r_[y["line_id"].to_numpy()[1:], None]
+    next_year = np.r_[y["fy_year"].to_numpy()[1:], -1]
+    next_plan = np.r_[y["cip_plan"].to_numpy()[1:], 0]
     oc = placed.letters["SavingLines"]["one_off_costs"]
     separate_or_path = ",".join(f'{LY["benefit_type"]}{{r}}="{k}"' for k in SEPARATE_OR_CASH_PATH)
     window_differs = ty.policy.recurrent_claim_window == "contract_term"
-    for i, row in enumerate(y.itertuples(index=False)):
+    for i, row in enumerate(rows.itertuples(index=False)):
         r, lr = row.row, row.sl_row
-        fact = f.iloc[i]
         c = {k: f"{v}{r}" for k, v in LY.items()}
         local = f"AND({c['cash_releasing']},NOT({c['tower']}))"
         new = f"LineFigures!{LF['go_live_fy_year']}{lr}={c['fy_year']}"
@@ -281,17 +290,15 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
             text = block(column)
             return 0 if text == "0" and cached == 0 else F(text, pounds(cached))
 
-        nxt = y.iloc[i + 1] if i + 1 < len(y) else None
-        carry_ref = f"{LY['cip_plan']}{r + 1}" if (nxt is not None and nxt["line_id"] == row.line_id
-                                                    and nxt["fy_year"] == row.fy_year + 1) else "0"
-        go_year = pd.Timestamp(fact["go_live"]).year - (pd.Timestamp(fact["go_live"]).month < 4)
-        is_new = go_year == row.fy_year
-        local_cash = bool(fact["cash_releasing"]) and not bool(fact["tower"])
-        weight = ty.policy.weight("validated") if fact["grade"] == "A" else ty.policy.weight(fact["maturity"])
+        has_next = next_line[i] == row.line_id and next_year[i] == row.fy_year + 1
+        carry_ref = f"{LY['cip_plan']}{r + 1}" if has_next else "0"
+        is_new = row.go_year == row.fy_year
+        local_cash = bool(row.cash_releasing) and not bool(row.tower)
+        weight = ty.policy.weight("validated") if row.grade == "A" else ty.policy.weight(row.maturity)
         forecast_net = int(row.forecast) - int(row.impl_costs)  # R-ELG-4: the forecast is net of costs
         risk = int((Decimal(forecast_net) * weight).quantize(Decimal(1), ROUND_HALF_UP)) if local_cash else 0
-        fye_new = int(fact["fye"]) if local_cash and is_new and row.cip > 0 and fact["recurrent"] else 0
-        carry = int(nxt["cip_plan"]) if (local_cash and is_new and fact["recurrent"] and carry_ref != "0") else 0
+        fye_new = int(row.fye) if local_cash and is_new and row.cip > 0 and row.recurrent else 0
+        carry = int(next_plan[i]) if (local_cash and is_new and row.recurrent and has_next) else 0
         plan = F(c["cip_plan"], pounds(row.plan)) if not window_differs and row.plan == row.cip_plan else \
             pounds(row.plan)
         impl = F(f"SavingLines!{oc}{lr}", pounds(row.impl_costs)) if row.impl_costs else 0
@@ -299,12 +306,12 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
             f"SUM(BudgetByYear!{BY['removed']}{int(row.b_first)}:{BY['removed']}{int(row.b_last)})",
             pounds(row.removed))
         net_raw = f"{c['delivered']}-{c['impl_costs']}"
+        net_forecast, weight_ref = f"{c['forecast']}-{c['impl_costs']}", f"LineFigures!{LF['weight']}{lr}"
         counted = f"MAX(0,MIN({net_raw},MAX({c['removed']},0)))"  # R-ELG-4: costs never make CIP negative
-        step = steps.loc[(row.line_id, row.fy)] if (row.line_id, row.fy) in steps.index else None
         ws.append([
-            row.line_id, row.fy, int(row.fy_year), fact["cost_centre"], fact["tower_code"] or None,
-            fact["benefit_type"], fact["grade"], bool(fact["cash_releasing"]), bool(fact["tower"]),
-            bool(fact["recurrent"]), bool(fact["eligible"]),
+            row.line_id, row.fy, int(row.fy_year), row.cost_centre, row.tower_code or None,
+            row.benefit_type, row.grade, bool(row.cash_releasing), bool(row.tower),
+            bool(row.recurrent), bool(row.eligible),
             total("plan", row.cip_plan), plan, pounds(row.claimed), total("delivered", row.delivered),
             total("leakage", row.leakage), total("forecast", row.forecast), impl, removed,
             F(f"IF({c['cash_releasing']},{net_raw},0)", pounds(row.net)),
@@ -315,16 +322,15 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
               pounds(row.cost_avoidance)),
             F(f'IF({c["benefit_type"]}="CAPITAL",{c["plan"]},0)', pounds(row.capital)),
             F(f"IF({local},{c['cip_plan']},0)", pounds(row.cip_plan if local_cash else 0)),
-            F(f"IF({local},{c['forecast']}-{c['impl_costs']},0)", pounds(forecast_net if local_cash else 0)),
-            F(f"IF({local},{r9('(' + c['forecast'] + '-' + c['impl_costs'] + ')*LineFigures!' + LF['weight'] + str(lr))},0)",
-              pounds(risk)),
+            F(f"IF({local},{net_forecast},0)", pounds(forecast_net if local_cash else 0)),
+            F(f"IF({local},{r9(f'({net_forecast})*{weight_ref}')},0)", pounds(risk)),
             F(f"IF(AND({local},{new},{c['cip']}>0,{c['recurrent']}),LineFigures!{LF['fye']}{lr},0)", pounds(fye_new)),
             F(f"IF(AND({local},{new},{c['recurrent']}),{carry_ref},0)", pounds(carry)),
-            route[i], *_steps(c, step),
+            row.route, *_steps(c, steps.get((row.line_id, row.fy))),
         ])
 
 
-def _steps(c: dict[str, str], step: pd.Series | None) -> list[object]:
+def _steps(c: dict[str, str], step: tuple[int, ...] | None) -> list[object]:
     """The twelve bridge deductions as formulas on the route (claimed - Σ steps = cip)."""
     route, plan, delivered, leak, impl = c["route"], c["cip_plan"], c["delivered"], c["leakage"], c["impl_costs"]
     live = "OR(" + ",".join(f'{route}="{k}"' for k in NOT_LIVE) + ")"
@@ -336,5 +342,5 @@ def _steps(c: dict[str, str], step: pd.Series | None) -> list[object]:
         f'IF({route}="not signed off",{net},0)', f'IF({route}="QIA missing",{net},0)',
         f'IF({route}="no budget removal",{net},0)', f'IF({route}="counted",{net}-{c["cip"]},0)',
     ]
-    cached = [0] * len(texts) if step is None else [int(step[reason]) for reason, _ in bridge.REASONS]
+    cached = step or (0,) * len(texts)
     return [F(t, pounds(v)) for t, v in zip(texts, cached, strict=True)]

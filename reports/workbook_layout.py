@@ -23,8 +23,12 @@ from reports.workbook_xlsx import MAX_ROWS
 NEVER = -1  # a line that never stops counting (R-REV-1)
 
 
-def parts(keys: np.ndarray, limit: int = MAX_ROWS - 1) -> list[tuple[int, int]]:
-    """Index ranges `[start, end)` of each sheet part; rows with the same key stay together."""
+def parts(keys: np.ndarray, limit: int | None = None) -> list[tuple[int, int]]:
+    """Index ranges `[start, end)` of each sheet part; rows with the same key stay together.
+
+    `limit` is the data rows a sheet holds (Excel's row limit less the header by default).
+    """
+    limit = limit or MAX_ROWS - 1
     n = len(keys)
     if n <= limit:
         return [(0, n)]

@@ -111,9 +111,11 @@ def _cols(sheet: Sheet) -> list[Col]:
     return [Col(c.name, FORMATS.get(c.kind), 40 if c.name in WIDE else max(12, len(c.name) + 3)) for c in sheet.columns]
 
 
-def rows_of(sheet: Sheet, frame: pd.DataFrame) -> Iterator[list]:
-    columns = column_values(sheet, frame)
-    return (list(row) for row in zip(*columns, strict=True)) if columns else iter(())
+def rows_of(sheet: Sheet, frame: pd.DataFrame, chunk: int = 50_000) -> Iterator[list]:
+    """The sheet's rows as cell values, converted a chunk at a time so memory stays flat."""
+    for start in range(0, len(frame), chunk):
+        columns = column_values(sheet, frame.iloc[start:start + chunk])
+        yield from (list(row) for row in zip(*columns, strict=True))
 
 
 def placed(frames: Frames) -> Placed:

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from ledger import carter
+from ledger import calendar, carter
 from ledger.benchmark import BENCHMARKS, rows_in
 from ledger.engine import bridge
 from ledger.engine.summary import TrustYear
@@ -116,9 +116,8 @@ def write_summary(book: Book, ty: TrustYear, fy: str, data: dict, layout: Layout
             ws.append([label, key, "n/a", "n/a", "ok"])
             continue
         cached = value if isinstance(value, int) else Decimal(value)
-        if formula is not None:
-            formula = re.sub(r"<(\w+)>", lambda m: cells[m.group(1)], formula)
-        cell = cached if formula is None else F(formula, cached)
+        text = None if formula is None else re.sub(r"<(\w+)>", lambda m: cells[m.group(1)], formula)
+        cell = cached if text is None else F(text, cached)
         ws.append([label, key, cell, cached, check(row, places)], {2: fmt, 3: fmt})
 
 
@@ -157,18 +156,25 @@ def write_bridge(book: Book, ty: TrustYear, layout: Layout) -> None:
 
 def write_budget_recon(book: Book, ty: TrustYear, layout: Layout) -> None:
     """CIP_to_Budget_Recon (R-ELG-1a): per cost centre and FY, Grade-A CIP against budget removed;
-    CIP_to_Budget_Lines lists every line-year where the two differ, with the reason."""
-    y = layout.years
+    CIP_to_Budget_Lines lists every line-year where the two differ, with the reason.
+
+    Years up to the workbook's year only: later years hold budget already removed for savings
+    that have not been delivered yet (and, past the claim window, never count), so a difference
+    there says nothing about the figures being reported.
+    """
+    last = calendar.parse_fy(layout.fy)
+    y = layout.years[layout.years["fy_year"] <= last]
     facts = layout.lines.set_index("line_id").reindex(y["line_id"])
     frame = pd.DataFrame({"cost_centre": facts["cost_centre"].to_numpy(), "fy": y["fy"].to_numpy(),
                           "a": y["cip"].where(facts["grade"].to_numpy() == "A", 0).to_numpy(),
                           "cip": y["cip"].to_numpy(), "tower": y["tower_recognised"].to_numpy(), "removed": 0})
-    budget = layout.budget_years[["cost_centre", "fy", "removed"]].assign(a=0, cip=0, tower=0)
+    budget = layout.budget_years[layout.budget_years["fy_year"] <= last][["cost_centre", "fy", "removed"]]
+    budget = budget.assign(a=0, cip=0, tower=0)
     sums = pd.concat([frame, budget]).groupby(["fy", "cost_centre"], as_index=False)[
         ["a", "cip", "tower", "removed"]].sum()
     sums = sums[(sums[["a", "cip", "tower", "removed"]] != 0).any(axis=1)]
     ws = book.sheets["CIP_to_Budget_Recon"]
-    n, nb = len(y), len(layout.budget_years)
+    n, nb = len(layout.years), len(layout.budget_years)
     ly = {k: _range("LineYears", LY[k], n) for k in ("cip", "tower_recognised", "cost_centre", "fy", "grade")}
     by = {k: _range("BudgetByYear", c, nb) for k, c in (("removed", "F"), ("cost_centre", "C"), ("fy", "D"))}
     for s in sums.itertuples(index=False):
@@ -184,22 +190,24 @@ def write_budget_recon(book: Book, ty: TrustYear, layout: Layout) -> None:
                    F(f'IF(C{r}>F{r},"CIP exceeds budget removed",IF(F{r}>C{r},"budget removed exceeds Grade-A CIP",'
                      f'"agrees"))', status)])
     lines = book.sheets["CIP_to_Budget_Lines"]
-    route = route_of(layout.lines.set_index("line_id")).reindex(y["line_id"]).to_numpy()
-    for i, row in enumerate(y.itertuples(index=False)):
-        fact = facts.iloc[i]
+    keep = ["cost_centre", "grade", "cash_releasing", "tower", "has_budget", "eligible"]
+    facts = layout.lines.set_index("line_id")
+    facts = facts[keep].assign(route=route_of(facts))
+    joined = y.merge(facts, left_on="line_id", right_index=True, how="left", suffixes=("", "_line"))
+    for row in joined.itertuples(index=False):
         net = int(row.delivered) - int(row.impl_costs)
-        if not fact["cash_releasing"] or fact["tower"] or (row.removed == row.cip):
+        if not row.cash_releasing or row.tower or row.removed == row.cip:
             continue
-        reason = ("no budget adjustment for the line" if not fact["has_budget"] else
-                  f"not counted: {route[i]}" if not fact["eligible"] else
+        reason = ("no budget adjustment for the line" if not row.has_budget else
+                  f"not counted: {row.route}" if not row.eligible else
                   "budget removed exceeds the net delivered" if row.removed > net else
                   "budget removal short: the rest is at risk")
-        r = row.row
-        lines.append([row.line_id, row.fy, fact["cost_centre"], fact["grade"],
+        r, here = row.row, lines.rows + 1
+        lines.append([row.line_id, row.fy, row.cost_centre, row.grade,
                       F(f"LineYears!{LY['delivered']}{r}-LineYears!{LY['impl_costs']}{r}", pounds(net)),
-                      F(f"LineYears!{LY['cip']}{r}", pounds(row.cip)), F(f"LineYears!{LY['removed']}{r}",
-                                                                          pounds(row.removed)),
-                      F(f"G{lines.rows + 1}-F{lines.rows + 1}", pounds(row.removed - row.cip)), reason])
+                      F(f"LineYears!{LY['cip']}{r}", pounds(row.cip)),
+                      F(f"LineYears!{LY['removed']}{r}", pounds(row.removed)),
+                      F(f"G{here}-F{here}", pounds(row.removed - row.cip)), reason])
 
 
 def write_towers(book: Book, ty: TrustYear, layout: Layout, placed: Placed, data: dict) -> dict[str, str | None]:
@@ -253,8 +261,9 @@ def write_towers(book: Book, ty: TrustYear, layout: Layout, placed: Placed, data
         "recognition_rate": "ROUND(<recognised>/<claimed>,4)",
     }
     ws.note("")
-    ws.note(f"C: {recon.contribution_basis}. C_k allocated by the ledger ({getattr(recon, 'allocation', 'spend_share')}, "
-            "parts add up to C). L: " + recon.local_rate_basis)
+    allocation = getattr(recon, "allocation", "spend_share")
+    ws.note(f"C: {recon.contribution_basis}. C_k allocated by the ledger ({allocation}, parts add up to C). "
+            f"L: {recon.local_rate_basis}")
     items = getattr(recon, "items", ())
     if items:
         ws.note("")
@@ -294,7 +303,7 @@ def write_ppib(book: Book, ty: TrustYear, fy: str, placed: Placed, policy_cells:
                    comparable, F(f"IF(I{r},{r9(f'MAX(0,E{r}-H{r})*F{r}')},0)", pounds(row.opportunity)), status])
 
 
-def _month(index: object):  # noqa: ANN202
+def _month(index: object):
     from ledger.calendar import month_start
 
     return month_start(int(index))

@@ -89,7 +89,7 @@ class Sheet:
     rows: int = 0  # rows written, header included
     formulas: int = 0
     table_end: int | None = None  # last row of the table when notes follow it
-    _formats: list[str | None] = field(default_factory=list)
+    _pool: dict[tuple, WriteOnlyCell] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -116,7 +116,7 @@ class Sheet:
 
     def note(self, text: str, bold: bool = False) -> int:
         """A free-standing line of text (headings on the README, Contents and recon sheets)."""
-        cell = self._text(text, 0)
+        cell = self._text(text, 0, pooled=False)
         if bold:
             cell.font = Font(bold=True, size=12)
         return self._append([cell])
@@ -136,33 +136,51 @@ class Sheet:
             return self._text(value, index)
         if isinstance(value, F):
             self.formulas += 1
-            cell = WriteOnlyCell(self.ws, value=f"={value.text}{MARK}{_encode(value.cached)}")
-        elif isinstance(value, Link):
-            cell = self._text(value.text, index)
+            cell = self._pooled((index, "f", fmt), fmt)
+            cell.value = f"={value.text}{MARK}{_encode(value.cached)}"
+            return cell
+        if isinstance(value, Link):
+            cell = self._text(value.text, index, pooled=False)
             cell.hyperlink = Hyperlink(ref="A1", location=f"'{value.sheet}'!A1", display=value.text)
             cell.font = Font(color="0563C1", underline="single")
             return cell
-        elif isinstance(value, bool | int | Decimal | date | datetime):
-            cell = WriteOnlyCell(self.ws, value=value)
-        else:
+        if not isinstance(value, bool | int | Decimal | date | datetime):
             raise TypeError(f"cannot write {type(value).__name__} to sheet {self.name} (floats are refused)")
-        if fmt:
-            cell.number_format = fmt
+        if not fmt:
+            return value
+        cell = self._pooled((index, "n", fmt), fmt)
+        cell.value = value
         return cell
 
-    def _text(self, text: str, index: int) -> WriteOnlyCell:
+    def _pooled(self, key: tuple, fmt: str | None = None, quote: bool = False, wrap: bool = False) -> WriteOnlyCell:
+        """One styled cell per column and kind, reused row after row: a write-only row is written out
+        before the next is built, and creating and styling a cell per value is half the cost."""
+        cell = self._pool.get(key)
+        if cell is None:
+            cell = WriteOnlyCell(self.ws)
+            if fmt:
+                cell.number_format = fmt
+            if quote:
+                cell.quotePrefix = True
+            if wrap:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            self._pool[key] = cell
+        return cell
+
+    def _text(self, text: str, index: int, pooled: bool = True) -> WriteOnlyCell:
         text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
         if len(text) > MAX_TEXT:
             column = self.cols[index].name if index < len(self.cols) else ""
             self.book.long_text.append((self.name, f"{get_column_letter(index + 1)}{self.rows + 1}", column, text))
             text = text[:MAX_TEXT]
-        cell = WriteOnlyCell(self.ws)
+        quote, wrap = text.startswith(_RISKY_START), "\n" in text
+        if pooled:
+            cell = self._pooled((index, "s", quote, wrap), quote=quote, wrap=wrap)
+        else:
+            cell = WriteOnlyCell(self.ws)
+            cell.quotePrefix = quote
         cell.value = text
         cell.data_type = "s"  # never a formula, whatever the text starts with
-        if text.startswith(_RISKY_START):
-            cell.quotePrefix = True
-        if "\n" in text:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
         return cell
 
     def close(self) -> None:
@@ -184,7 +202,7 @@ class Book:
 
     def __init__(self, stamp: date) -> None:
         self.wb = Workbook(write_only=True)
-        moment = datetime(stamp.year, stamp.month, stamp.day)
+        moment = datetime(stamp.year, stamp.month, stamp.day)  # noqa: DTZ001 (openpyxl writes it as UTC)
         self.wb.properties.created = self.wb.properties.modified = moment
         self.wb.properties.creator = "savings-ledger"
         self.stamp = moment

@@ -1,0 +1,269 @@
+"""The audit workbook: re-performed by an independent engine, importable again, safe and made for people."""
+from __future__ import annotations
+
+import csv
+import zipfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.styles.numbers import is_date_format
+from typer.testing import CliRunner
+
+from ledger.db import open_ledger
+from ledger.engine.summary import TrustYear, lines, load_trust, summary
+from ledger.register.load import import_register
+from reports import workbook_layout
+from reports.cli import app
+from reports.filters import GBP_FORMAT
+from reports.workbook import write_workbook
+from tests.helpers_workbook import compiler, json_value, pennies, reperform, summary_rows
+from tests.ledgers import base, budget, line, monthly, signed, write_register
+
+FY = "2025/26"
+WORKED = Path(__file__).resolve().parent.parent / "examples" / "worked"
+ACUTE = WORKED.parent / "acute-trust"
+E3_COLUMNS = ["baseline_volume", "activity_factor", "growth_funded"]
+LINK = '=HYPERLINK("http://example.com/x","click me")'
+LONG = "Evidence note. " * 2700  # 40,500 characters: more than an Excel cell holds
+FULL_CELL = "n" * 32_767  # exactly what an Excel cell holds
+
+
+def ledger_of(tmp_path: Path, register: Path, as_at: date | None = date(2026, 3, 31)) -> TrustYear:
+    """Import `register` into a fresh SQLite ledger in `tmp_path` and load its trust."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    engine = open_ledger(f"sqlite:///{tmp_path}/ledger.db")
+    result = import_register(engine, register)
+    return load_trust(engine, result.trust, as_at)
+
+
+def rich_register(folder: Path) -> Path:
+    """A small ledger touching every path of the formulas.
+
+    L1 (ok) partial first month, two invoice rows in January one above contract (leakage);
+    L2 (E3) demand management with activity growth the budget was not funded for;
+    L3 (ok) one-off rebate in February; L4 (finding) validated but its budget removal is short;
+    L5 (finding) not signed off; L6 (finding) cost avoidance, never CIP. Names start with = + - @.
+    """
+    t = base()
+    t["Schemes"].append(["S2", LINK, "Surgery", "Consumables", "@owner", "in_progress", "", "false", "QIA-2"])
+    t["Contracts"].append(["C2", "-2+3 Supplies", "local", "", "Consumables", "2025-04-01", "2028-03-31"])
+    rows = [
+        line("L1", "4.00", "3.40", "24000", "2025-11-15", product="GLOVE"),
+        line("L2", "10.00", "9.00", "900", "2025-04-01", kind="DEMAND_MANAGEMENT", scheme="S2", contract="C2"),
+        line("L3", "25000.00", "0.00", "1", "2026-02-01", kind="REBATE"),
+        line("L4", "2.50", "2.00", "12000", "2025-07-01", costs="300.00"),
+        line("L5", "1.20", "1.00", "6000", "2025-06-01"),
+        line("L6", "2.40", "1.90", "20000", "2025-04-01", kind="COST_AVOIDANCE_TENDER"),
+    ]
+    rows[0][-1] = LONG
+    rows[3][-1] = "+SUM(A1:A9)"
+    rows[4][-1] = FULL_CELL
+    t["SavingLines"] = [t["SavingLines"][0] + E3_COLUMNS] + [[*r, "", "", ""] for r in rows]
+    t["SavingLines"][2][-3:] = ["1000", "1.05", "false"]
+    t["Actuals"] += [*monthly("L1", "2025-11", 2, "2000", "3.40"), ["L1", "2026-01", "1700", "3.40"],
+                     ["L1", "2026-01", "300", "4.10"], *monthly("L1", "2026-02", 2, "2000", "3.40"),
+                     *monthly("L2", "2025-04", 12, "75", "9.00"), ["L3", "2026-02", "1", "0.00"],
+                     *monthly("L4", "2025-07", 9, "1000", "2.00"), *monthly("L5", "2025-06", 10, "500", "1.00")]
+    t["BudgetAdjustments"] += [budget("B1", "L1", "14400.00", "2025-11-15"),
+                               budget("B2", "L2", "1000.00", "2025-04-01"),
+                               budget("B3", "L3", "25000.00", "2026-02-01", recurrent=False),
+                               budget("B4", "L4", "3000.00", "2025-10-01")]
+    t["SignOffs"] += [*signed("L1"), *signed("L2"), *signed("L3"), *signed("L4")]
+    return write_register(folder, t)
+
+
+@pytest.fixture(scope="module")
+def rich(tmp_path_factory: pytest.TempPathFactory) -> tuple[TrustYear, Path, Path]:
+    tmp = tmp_path_factory.mktemp("rich")
+    register = rich_register(tmp / "register")
+    ty = ledger_of(tmp, register)
+    out = tmp / "audit.xlsx"
+    write_workbook(ty, FY, out)
+    return ty, out, register
+
+
+def test_every_formula_recomputes_to_the_ledgers_figure(rich, tmp_path):
+    _, out, _ = rich
+    computed, bad = reperform(out, tmp_path)
+    assert len(computed) > 300
+    assert bad == []
+
+
+@pytest.mark.parametrize("example", ["E1", "E3N", "E4", "E5", "E6", "E7", "E8", "E9", "E10"])
+def test_worked_examples_reperform_and_every_total_matches_the_json_to_the_penny(example, tmp_path):
+    ty = ledger_of(tmp_path, WORKED / example)
+    out = tmp_path / f"{example}.xlsx"
+    write_workbook(ty, FY, out)
+    data = summary(ty, FY)
+    computed, bad = reperform(out, tmp_path)
+    assert bad == []
+    rows = summary_rows(out)
+    for key, (cell, cached, ledger, check) in rows.items():
+        if key in {"fy", "trust", "as_at", "policy_set"}:
+            continue
+        expected = json_value(data, key)
+        if expected is None:
+            assert (cached, ledger) == ("n/a", "n/a"), key
+            continue
+        places = "0.0001" if key.endswith(("coverage", "recognition_rate")) else "0.01"
+        assert pennies(computed[cell], places) == Decimal(str(expected)), key
+        assert check == "ok", key
+    money_keys = [f"{group}.{k}" for group in ("cip", "non_cip", "towers") for k in data[group]] + [
+        "implementation_costs", "leakage", "exceptions.errors", "exceptions.warnings"]
+    assert set(money_keys) <= set(rows), "every figure of the JSON summary has a row"
+
+
+def test_e1_figures_read_as_domain_md_says(tmp_path):
+    ty = ledger_of(tmp_path, WORKED / "E1")
+    out = tmp_path / "e1.xlsx"
+    write_workbook(ty, FY, out)
+    rows = summary_rows(out)
+    assert rows["cip.plan"][1:3] == (6000, 6000)
+    assert rows["cip.delivered"][1:3] == (5850, 5850)  # E2: 5,880 - 30
+    assert rows["leakage"][1:3] == (210, 210)
+
+
+def test_changing_a_price_an_invoice_or_a_budget_moves_the_totals_as_the_ledger_would(rich, tmp_path):
+    _, out, register = rich
+    xl = compiler(out, tmp_path)
+    rows = summary_rows(out)
+    keys = ["cip.plan", "cip.delivered", "cip.at_risk", "cip.forecast", "leakage", "non_cip.cost_avoidance"]
+    for key in keys:
+        xl.evaluate(rows[key][0])
+    xl.set_value("SavingLines!K2", 3.30)  # L1 new price 3.40 -> 3.30
+    xl.set_value("Actuals!D5", 3.20)  # L1's January invoice row above contract: paid 3.20, not 4.10
+    xl.set_value("BudgetAdjustments!F5", 2500)  # L4's budget removal 3,000 -> 2,500
+    edited = tmp_path / "edited"
+    edited.mkdir()
+    for f in register.glob("*.csv"):
+        rows_ = list(csv.reader(f.open()))
+        if f.stem == "SavingLines":
+            rows_[1][10] = "3.30"
+        if f.stem == "Actuals":
+            rows_[4][3] = "3.20"
+        if f.stem == "BudgetAdjustments":
+            rows_[4][5] = "2500.00"
+        with (edited / f.name).open("w", newline="") as fh:
+            csv.writer(fh).writerows(rows_)
+    expected = summary(ledger_of(tmp_path, edited), FY)
+    assert json_value(expected, "cip.plan") != rows["cip.plan"][2]
+    for key in keys:
+        assert pennies(xl.evaluate(rows[key][0])) == Decimal(json_value(expected, key)), key
+
+
+def test_it_imports_back_with_the_same_figures(rich, tmp_path):
+    ty, out, _ = rich
+    again = ledger_of(tmp_path, out)
+    assert summary(again, FY) == summary(ty, FY)
+    assert lines(again) == lines(ty)
+
+
+def test_the_example_trust_round_trips_and_its_totals_are_the_json(tmp_path):
+    ty = ledger_of(tmp_path / "a", ACUTE)
+    out = tmp_path / "rx1.xlsx"
+    result = CliRunner().invoke(app, ["workbook", "--trust", ty.trust, "--fy", FY, "-o", str(out), "--db",
+                                      f"sqlite:///{tmp_path}/a/ledger.db", "--as-at", "2026-03-31"])
+    assert result.exit_code == 0, result.output
+    data = summary(ty, FY)
+    for key, (_, cached, _ledger, check) in summary_rows(out).items():
+        if key not in {"fy", "trust", "as_at", "policy_set"} and json_value(data, key) is not None:
+            places = "0.0001" if key.endswith(("coverage", "recognition_rate")) else "0.01"
+            assert pennies(cached, places) == Decimal(str(json_value(data, key))), key
+            assert check == "ok", key
+    imported = CliRunner().invoke(app, ["import", str(out), "--db", f"sqlite:///{tmp_path}/b.db"])
+    assert imported.exit_code == 0, imported.output
+    again = load_trust(open_ledger(f"sqlite:///{tmp_path}/b.db"), ty.trust, ty.as_at)
+    assert summary(again, FY) == data
+    assert lines(again) == lines(ty)
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text(rich):
+    _, out, _ = rich
+    book = openpyxl.load_workbook(out)
+    cells = {"Schemes": (LINK, "@owner"), "Contracts": ("-2+3 Supplies",), "SavingLines": ("+SUM(A1:A9)",)}
+    for sheet, texts in cells.items():
+        found = {c.value: c for row in book[sheet].iter_rows() for c in row if c.value in texts}
+        assert set(found) == set(texts), sheet
+        for cell in found.values():
+            assert cell.data_type == "s" and cell.quotePrefix, (sheet, cell.coordinate)
+    with zipfile.ZipFile(out) as z:
+        xml = b"".join(z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
+    assert b"<f>HYPERLINK" not in xml and b"<f>SUM(A1:A9)" not in xml
+
+
+def test_long_text_is_kept_whole(rich):
+    _, out, _ = rich
+    book = openpyxl.load_workbook(out)
+    notes = {r[0].value: r[17].value for r in book["SavingLines"].iter_rows(min_row=2)}
+    assert notes["L5"] == FULL_CELL
+    assert notes["L1"] == LONG[:32_767]
+    parts = [r for r in book["LongText"].iter_rows(min_row=2, values_only=True)]
+    assert {(p[0], p[1], p[2]) for p in parts} == {("SavingLines", "R2", "notes")}
+    assert "".join(p[4] for p in sorted(parts, key=lambda p: p[3])) == LONG.strip()  # the importer strips
+
+
+def test_made_for_people(rich):
+    _, out, _ = rich
+    book = openpyxl.load_workbook(out)
+    contents = book["Contents"]
+    links = {c.value: c.hyperlink.location for c in contents["A"][1:]}
+    assert set(links) == set(book.sheetnames) - {"Contents"}
+    assert all(loc == f"'{name}'!A1" for name, loc in links.items())
+    for ws in book.worksheets:
+        assert not ws.merged_cells.ranges, ws.title
+        if ws.title not in {"README"}:
+            assert ws.freeze_panes == "A2", ws.title
+    for name in ("SavingLines", "Actuals", "Phasing", "LineYears", "SignOffs", "Evidence", "Exceptions"):
+        assert len(book[name].tables) == 1, name
+    years = book["LineYears"]
+    header = [c.value for c in years[1]]
+    assert years.cell(2, header.index("cip") + 1).number_format == GBP_FORMAT
+    go_live = book["SavingLines"]["N2"]
+    assert is_date_format(go_live.number_format) and go_live.value.date() == date(2025, 11, 15)
+    assert book["SavingLines"].column_dimensions["R"].width >= 30
+
+
+def test_same_data_gives_the_same_bytes(rich, tmp_path):
+    ty, out, _ = rich
+    write_workbook(ty, FY, tmp_path / "again.xlsx")
+    assert (tmp_path / "again.xlsx").read_bytes() == out.read_bytes()
+
+
+def test_as_at_cuts_actuals_and_signoffs(tmp_path):
+    register = rich_register(tmp_path / "register")
+    ty = ledger_of(tmp_path, register, as_at=date(2025, 12, 31))
+    out = tmp_path / "dec.xlsx"
+    write_workbook(ty, FY, out)
+    months = [r[1] for r in openpyxl.load_workbook(out)["Actuals"].iter_rows(min_row=2, values_only=True)]
+    assert max(months).date() == date(2025, 12, 1)
+    rows = summary_rows(out)
+    assert rows["as_at"][2] == "2025-12-31"
+    assert pennies(rows["cip.delivered"][1]) == Decimal(summary(ty, FY)["cip"]["delivered"])
+
+
+def test_long_sheets_continue_on_a_second_sheet_and_still_add_up(rich, tmp_path, monkeypatch):
+    ty, _, _ = rich
+    monkeypatch.setattr(workbook_layout, "MAX_ROWS", 20)
+    out = tmp_path / "parts.xlsx"
+    write_workbook(ty, FY, out)
+    names = openpyxl.load_workbook(out, read_only=True).sheetnames
+    assert {"Phasing_2", "Phasing_3", "Actuals_2"} <= set(names)
+    assert reperform(out, tmp_path)[1] == []
+
+
+def test_command_line_errors_are_messages(tmp_path):
+    db = f"sqlite:///{tmp_path}/l.db"
+    runner = CliRunner()
+    assert runner.invoke(app, ["import", str(WORKED / "E1"), "--db", db]).exit_code == 0
+    unknown = runner.invoke(app, ["workbook", "--trust", "NOPE", "--fy", FY, "-o", str(tmp_path / "x.xlsx"),
+                                  "--db", db])
+    assert unknown.exit_code == 1 and "not in the ledger" in unknown.output
+    bad_fy = runner.invoke(app, ["workbook", "--trust", "RE1", "--fy", "2025", "-o", str(tmp_path / "x.xlsx"),
+                                 "--db", db])
+    assert bad_fy.exit_code == 2
+    not_xlsx = runner.invoke(app, ["workbook", "--trust", "RE1", "--fy", FY, "-o", str(tmp_path / "x.csv"),
+                                   "--db", db])
+    assert not_xlsx.exit_code == 2 and ".xlsx" in not_xlsx.output
