@@ -175,6 +175,16 @@ def test_keyboard_alone_logs_in_and_skips_to_content(server, browser) -> None:
     assert focused == ["INPUT", "period"], "after skipping, Tab goes to the page's first control"
 
 
+def test_lines_search_updates_in_place(server, browser) -> None:
+    page = _login(browser, server, "bob")
+    page.goto(f"{server}/t/RT1/lines")
+    page.evaluate("window.marker = 'same page'")
+    page.get_by_label("Search (id, scheme, product, type, creator)").type("no-such-line")
+    page.locator("#line-rows", has_text="No line matches.").wait_for()
+    assert page.evaluate("window.marker") == "same page", "the rows changed without a page load"
+    assert "q=no-such-line" in page.url
+
+
 @pytest.mark.parametrize("path", ["/login", "/t/RT1", "/t/RT1/lines", "/t/RT1/lines/L0", "/t/RT1/queue",
                                   "/t/RT1/new-line", "/t/RT1/upload", "/t/RT1/close", "/t/RT1/downloads",
                                   "/admin/users"])
