@@ -193,5 +193,5 @@ def lines_cmd(trust: TrustOption, db_url: DbOption = None, as_at: AsAtOption = N
 
 
 # Command groups in their own modules register themselves onto `app` when imported.
-import ledger.cli_governance  # noqa: E402, F401  (signoff, advance, reverse, history, close-period, audit, evidence)
+import ledger.cli_governance  # noqa: E402  (signoff, advance, reverse, history, close-period, audit, evidence)
 import ledger.cli_towers  # noqa: E402, F401  (towers, carter, benchmarks, tower-ref, summary --region/--all)

@@ -134,7 +134,7 @@ def tower_ref_cmd(db_url: DbOption = None, as_json: JsonOption = False,
 def rollup_summary(db_url: str | None, region: str | None, fy: str, as_at: str | None, as_json: bool,
                    policy: Path | None) -> None:
     """`savings summary --region NAME | --all`: a row per trust, totals per region and overall."""
-    when = parse_as_at(as_at) or default_as_at(fy, date.today())  # noqa: DTZ011  (as `summary --trust` does)
+    when = parse_as_at(as_at) or default_as_at(fy, date.today())
     try:
         base = load_toml(policy) if policy else DEFAULT
         data = rollup.rollup(db.open_ledger(db_url), fy, when, region, base).to_json()

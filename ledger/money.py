@@ -92,7 +92,7 @@ def div_round(numerator: np.ndarray, denominator: np.ndarray | int) -> np.ndarra
     """
     num = np.asarray(numerator)
     den = np.broadcast_to(np.asarray(denominator), num.shape)
-    if num.dtype == object or den.dtype == object:
+    if object in (num.dtype, den.dtype):
         num = num.astype(object)
         den = den.astype(object)
     sign = np.where(num < 0, -1, 1)

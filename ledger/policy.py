@@ -107,7 +107,7 @@ def _coerce(key: str, raw: object) -> object:
     if key in {"signoff_roles_required", "qia_required_for"}:
         items = raw if isinstance(raw, list) else text.replace(",", "+").split("+")
         return tuple(str(i).strip() for i in items if str(i).strip())
-    if key == "maturity_weights" or key == "contribution_rates":
+    if key in {"maturity_weights", "contribution_rates"}:
         pairs = raw.items() if isinstance(raw, dict) else (p.split("=") for p in text.split(","))
         return tuple((str(k).strip(), Decimal(str(v).strip())) for k, v in pairs)
     if key == "rag_thresholds":
@@ -120,8 +120,8 @@ def with_overrides(base: Policy, overrides: dict[str, object]) -> Policy:
     """A new policy set with `overrides` applied; unknown or locked keys are refused."""
     names = {f.name for f in fields(Policy)} - {"extra"}
     changes: dict[str, object] = {}
-    for key, raw in overrides.items():
-        key = key.strip()
+    for given, raw in overrides.items():
+        key = given.strip()
         if key in _LOCKED:
             if _coerce(key, raw) != getattr(base, key):
                 raise LedgerError(f"policy {key} cannot be changed: {_LOCKED[key]}")

@@ -52,7 +52,8 @@ def print_summary(data: dict) -> None:
                       ["Claimed by NHSSC", pounds(towers["claimed"])], ["Gap to target", pounds(towers["gap"])],
                       ["Net benefit", pounds(towers["net"])]], {1}))
     exc = data["exceptions"]
-    typer.echo(f"\nExceptions: {exc['errors']} errors, {exc['warnings']} warnings (savings check --trust {data['trust']})")
+    typer.echo(f"\nExceptions: {exc['errors']} errors, {exc['warnings']} warnings "
+               f"(savings check --trust {data['trust']})")
 
 
 def print_lines(data: list[dict], fy: str | None) -> None:

@@ -26,7 +26,7 @@ def workbook_cmd(trust: TrustOption, fy: FyOption,
     fy = check_fy(fy)
     if output.suffix.lower() != ".xlsx":
         raise fail(f"-o: the workbook is an .xlsx file ({output})", 2)
-    when = parse_as_at(as_at) or summ.default_as_at(fy, date.today())  # noqa: DTZ011 (the user's day)
+    when = parse_as_at(as_at) or summ.default_as_at(fy, date.today())
     try:
         engine = db.open_ledger(db_url)
         ty = summ.load_trust(engine, trust, when, load_toml(policy) if policy else DEFAULT)

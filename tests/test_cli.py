@@ -12,7 +12,7 @@ from tests.test_engine_rules import one_line
 runner = CliRunner()
 
 
-def ledger(tmp_path, tables=None) -> str:  # noqa: ANN001
+def ledger(tmp_path, tables=None) -> str:
     url = f"sqlite:///{tmp_path}/l.db"
     result = runner.invoke(app, ["import", str(write_register(tmp_path / "r", tables or one_line())), "--db", url])
     assert result.exit_code == 0, result.output

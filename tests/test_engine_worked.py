@@ -9,7 +9,7 @@ from tests.ledgers import base, budget, line, load, monthly, signed
 FY = "2025/26"
 
 
-def by_id(ty, line_id):  # noqa: ANN001
+def by_id(ty, line_id):
     return next(x for x in lines(ty) if x["line_id"] == line_id)
 
 

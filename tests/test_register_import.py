@@ -164,7 +164,7 @@ def test_excel_numbers_and_dates_are_read_exactly(tmp_path) -> None:
     from datetime import datetime
 
     t = good()
-    t["SavingLines"][1][9:14] = [4.1, 3.405, "unit", 24000, datetime(2025, 4, 1)]
+    t["SavingLines"][1][9:14] = [4.1, 3.405, "unit", 24000, datetime(2025, 4, 1)]  # noqa: DTZ001 (Excel dates are naive)
     engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
     import_register(engine, xlsx(tmp_path / "register.xlsx", t))
     from ledger.engine.summary import lines, load_trust

@@ -218,7 +218,8 @@ def compute(frames: Frames, policy: Policy) -> Figures:
     years.insert(0, "line_id", facts["line_id"].array[order][years.pop("rank").to_numpy()])
     years["fy"] = phasing.fy_label_of(years["fy_year"])
     years["removed"] = phasing.budget_removed(years, frames.budgets).to_numpy()
-    years["cost_pressure"] = st.cost_pressure(years, frames.budgets, facts.set_index("line_id")["stop_month"]).to_numpy()
+    stops = facts.set_index("line_id")["stop_month"]
+    years["cost_pressure"] = st.cost_pressure(years, frames.budgets, stops).to_numpy()
     f = facts.set_index("line_id").reindex(years["line_id"])
     eligible = f["eligible"].to_numpy()
     cash = f["cash_releasing"].to_numpy()

@@ -221,7 +221,9 @@ class _Importer:
         raw = self.register.sheet(present[sheet.name.lower()])
         where = raw.prefix
         for merged in raw.merged:
-            self.problems.add(where, int(re.sub(r"\D", "", merged.split(":")[0])), "*", f"merged cells {merged}: unmerge them so every cell holds its own value")
+            first_row = int(re.sub(r"\D", "", merged.split(":")[0]))
+            self.problems.add(where, first_row, "*", f"merged cells {merged}: unmerge them so every cell holds "
+                              "its own value")
         columns = self._columns(sheet, raw)
         if columns is None:
             self.ids[sheet.name] = None  # ids unknown: do not report references to this sheet
@@ -302,9 +304,8 @@ class _Importer:
             self.problems.add(where, row_no, "end_date", "end date is before the start date")
         if sheet == "TowerContribution" and record.get("amount") is None and record.get("income") is None:
             self.problems.add(where, row_no, "amount", "give the notified amount, or the income to estimate it from")
-        if sheet == "SavingLines":
-            if record.get("end_date") and record["end_date"] < record["go_live"]:
-                self.problems.add(where, row_no, "end_date", "end date is before go_live")
+        if sheet == "SavingLines" and record.get("end_date") and record["end_date"] < record["go_live"]:
+            self.problems.add(where, row_no, "end_date", "end date is before go_live")
 
 
 def _default(column) -> object:
