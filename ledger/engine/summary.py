@@ -118,6 +118,18 @@ def summary(ty: TrustYear, fy: str) -> dict:
 LINE_AMOUNTS = ("plan", "cip", "at_risk", "leakage", "cost_avoidance")  # per FY in `savings lines --json`
 
 
+def _money_texts(pence: list[int]) -> list[str]:
+    """`money_text` of each amount, each distinct amount written once (most are 0.00)."""
+    memo: dict[int, str] = {}
+    out = []
+    for value in pence:
+        text = memo.get(value)
+        if text is None:
+            text = memo[value] = money_text(value)
+        out.append(text)
+    return out
+
+
 def lines(ty: TrustYear) -> list[dict]:
     """`savings lines --json`: one object per line, amounts as maps from FY to money text."""
     fig = ty.figures
@@ -127,7 +139,7 @@ def lines(ty: TrustYear) -> list[dict]:
     # Plain lists, not rows: nationally this writes a million amounts (DESIGN.md "Scale").
     y = years.loc[shown, ["line_id", "fy", "has_actuals", "delivered", *LINE_AMOUNTS]].sort_values(["line_id", "fy"])
     fys, actual = y["fy"].tolist(), y["has_actuals"].astype(bool).tolist()
-    text = {c: [money_text(v) for v in y[c].tolist()] for c in ("delivered", *LINE_AMOUNTS)}
+    text = {c: _money_texts(y[c].tolist()) for c in ("delivered", *LINE_AMOUNTS)}
     rows_of: dict[str, list[int]] = {}
     for i, line_id in enumerate(y["line_id"].tolist()):
         rows_of.setdefault(line_id, []).append(i)
