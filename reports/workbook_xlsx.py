@@ -28,6 +28,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
@@ -115,7 +116,9 @@ class Sheet:
         return self._append(cells)
 
     def note(self, text: str, bold: bool = False) -> int:
-        """A free-standing line of text (headings on the README, Contents and recon sheets)."""
+        """A free-standing line of text (headings on the README and TowerRecon); "" is an empty row."""
+        if not text:
+            return self._append([])
         cell = self._text(text, 0, pooled=False)
         if bold:
             cell.font = Font(bold=True, size=12)
@@ -130,8 +133,8 @@ class Sheet:
 
     def _cell(self, value: object, index: int, fmt: str | None = None) -> object:
         fmt = fmt or (self.cols[index].fmt if index < len(self.cols) else None)
-        if value is None:
-            return None
+        if value is None or value == "":
+            return None  # an empty cell, not an empty inline string
         if isinstance(value, str):
             return self._text(value, index)
         if isinstance(value, F):
@@ -189,7 +192,7 @@ class Sheet:
         last = get_column_letter(len(self.cols))
         ref = f"A1:{last}{max(self.table_end or self.rows, 2)}"
         name = "t" + re.sub(r"\W", "_", self.name)
-        table = Table(displayName=name, ref=ref,
+        table = Table(displayName=name, ref=ref, autoFilter=AutoFilter(ref=ref),
                       tableColumns=[TableColumn(id=i + 1, name=c.name) for i, c in enumerate(self.cols)])
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
         with warnings.catch_warnings():  # openpyxl warns that write-only tables need columns: given above
