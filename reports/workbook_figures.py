@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
+from ledger.calendar import month_start
 from ledger.engine import bridge, eligibility
 from ledger.engine.summary import TrustYear
 from ledger.money import from_pence
@@ -201,7 +202,7 @@ def write_phasing(book: Book, layout: Layout, placed: Placed) -> None:
         forecast: object = 0 if row.stopped else F(
             f"IF({PM['actual_rows']}{r}>0,{PM['delivered']}{r},{PM['plan']}{r})", pounds(row.forecast))
         ws.append([
-            row.line_id, row.fy, _month_date(row.month), (row.month % 12 - 3) % 12 + 1, int(row.days),
+            row.line_id, row.fy, month_start(int(row.month)), (row.month % 12 - 3) % 12 + 1, int(row.days),
             int(row.dim), to_date, count, volume, spend, plan("annual_saving", row.cip_plan),
             plan("avoided_annual", row.avoided) if has_avoided[i] else 0, delivered, leakage, forecast,
             bool(row.stopped),
@@ -216,12 +217,6 @@ def _shares(m: pd.DataFrame) -> Iterator[Decimal]:
         total = part if line != previous else total + part
         previous = line
         yield (Decimal(total.numerator) / Decimal(total.denominator)).quantize(Decimal("1e-9"))
-
-
-def _month_date(index: int):
-    from ledger.calendar import month_start
-
-    return month_start(int(index))
 
 
 def write_budget_years(book: Book, layout: Layout, placed: Placed) -> None:

@@ -295,18 +295,13 @@ def write_ppib(book: Book, ty: TrustYear, fy: str, placed: Placed, policy_cells:
         comparable = F(f'AND({ref("n_peers")}<>"",{bench}<>"",{ref("n_peers")}>={policy_cells["ppib_min_peers"]})',
                        bool(row.comparable))
         status = "not comparable" if not row.comparable else ("opportunity" if row.opportunity > 0 else "at or below")
-        ws.append([row.product_code, row.description or None, _month(row.period), row.tower_code or None,
+        month = calendar.month_start(int(row.period))
+        ws.append([row.product_code, row.description or None, month, row.tower_code or None,
                    F(ref("price_paid"), Decimal(int(row.price_micro)).scaleb(-6)),
                    F(ref("volume"), Decimal(int(row.volume_milli)).scaleb(-3)),
                    None if pd.isna(row.n_peers) else F(ref("n_peers"), int(row.n_peers)),
                    F(bench, Decimal(int(row.bench)).scaleb(-6)) if row.comparable else None,
                    comparable, F(f"IF(I{r},{r9(f'MAX(0,E{r}-H{r})*F{r}')},0)", pounds(row.opportunity)), status])
-
-
-def _month(index: object):
-    from ledger.calendar import month_start
-
-    return month_start(int(index))
 
 
 def write_wau(book: Book, ty: TrustYear, placed: Placed) -> None:
