@@ -61,6 +61,7 @@ def rich_register(folder: Path) -> Path:
     rows[0][-1] = LONG
     rows[3][-1] = "+SUM(A1:A9)"
     rows[4][-1] = FULL_CELL
+    rows[5][-1] = "bell\x07here"  # a control character XML cannot hold
     t["SavingLines"] = [t["SavingLines"][0] + E3_COLUMNS] + [[*r, "", "", ""] for r in rows]
     t["SavingLines"][2][-3:] = ["1000", "1.05", "false"]
     t["Actuals"] += [*monthly("L1", "2025-11", 2, "2000", "3.40"), ["L1", "2026-01", "1700", "3.40"],
@@ -192,6 +193,12 @@ def test_text_that_looks_like_a_formula_is_written_as_text(rich):
     with zipfile.ZipFile(out) as z:
         xml = b"".join(z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
     assert b"<f>HYPERLINK" not in xml and b"<f>SUM(A1:A9)" not in xml
+
+
+def test_control_characters_are_written_as_excel_escapes(rich):
+    _, out, _ = rich
+    notes = {r[0].value: r[17].value for r in openpyxl.load_workbook(out)["SavingLines"].iter_rows(min_row=2)}
+    assert notes["L6"] == "bell_x0007_here"  # Excel shows the character; openpyxl shows the escape
 
 
 def test_long_text_is_kept_whole(rich):
