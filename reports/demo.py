@@ -18,15 +18,16 @@ from ledger.cli import app
 from ledger.engine import summary as summ
 from ledger.register.load import import_register
 from ledger.textout import print_summary
-from reports.pack import load_pack, period_of
-from reports.render import render_trust
-from reports.workbook import audit_trail, register_imports, write_workbook
 
 TRUST, FY, PERIOD = "RX1", "2025/26", "2026-03"
 
 
 def build_demo(folder: Path) -> dict[str, Path]:
     """Build the example trust's ledger, pack and workbook in `folder`; return what was written."""
+    from reports.pack import load_pack, period_of
+    from reports.render import render_trust
+    from reports.workbook import audit_trail, register_imports, write_workbook
+
     folder.mkdir(parents=True, exist_ok=True)
     register = folder / "register"
     shutil.rmtree(register, ignore_errors=True)

@@ -218,6 +218,6 @@ def load_pack(engine: Engine, trust: str, period: Period, base: Policy = DEFAULT
                             compliance=carter_compliance(engine, trust, period.fy), with_charts=with_charts)
 
 
-def pounds(pence: int) -> Decimal:
-    """Pence as Decimal pounds for the templates' `gbp` filter."""
-    return from_pence(pence)
+def pounds(pence: int | None) -> Decimal | None:
+    """Pence as Decimal pounds for the templates' `gbp` filter; None (not configured) stays None."""
+    return None if pence is None else from_pence(pence)

@@ -15,9 +15,6 @@ from ledger import db
 from ledger.cli import AsAtOption, DbOption, PolicyOption, app, fail, parse_as_at
 from ledger.errors import LedgerError
 from ledger.policy import DEFAULT, load_toml
-from reports.pack import load_pack, period_of
-from reports.pack_region import build_region
-from reports.render import render_region, render_trust
 
 
 @app.command("pack")
@@ -40,6 +37,10 @@ def pack_cmd(
 
     Example: savings pack --trust RX1 --period 2026-03 -o pack.pdf
     """
+    from reports.pack import load_pack, period_of  # weasyprint and matplotlib load only for this command
+    from reports.pack_region import build_region
+    from reports.render import render_region, render_trust
+
     if (trust is None) == (region is None):
         raise fail("give one of --trust CODE or --region NAME", 2)
     if output.suffix.lower() != ".pdf":

@@ -12,7 +12,6 @@ from ledger.cli import AsAtOption, DbOption, FyOption, PolicyOption, TrustOption
 from ledger.engine import summary as summ
 from ledger.errors import LedgerError
 from ledger.policy import DEFAULT, load_toml
-from reports.workbook import audit_trail, register_imports, write_workbook
 
 
 @app.command("workbook")
@@ -23,6 +22,8 @@ def workbook_cmd(trust: TrustOption, fy: FyOption,
 
     Example: savings workbook --trust RX1 --fy 2025/26 -o audit.xlsx --as-at 2026-03-31
     """
+    from reports.workbook import audit_trail, register_imports, write_workbook  # openpyxl only when needed
+
     fy = check_fy(fy)
     if output.suffix.lower() != ".xlsx":
         raise fail(f"-o: the workbook is an .xlsx file ({output})", 2)

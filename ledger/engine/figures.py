@@ -44,7 +44,7 @@ def _annual_units(lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarr
     q1 = lines["annual_volume_milli"].to_numpy(np.int64)
     q0 = lines["baseline_volume_milli"].fillna(0).to_numpy(np.int64)
     ppm = lines["activity_factor_ppm"].fillna(1_000_000).to_numpy(np.int64)
-    growth = lines["growth_funded"].fillna(True).astype(bool).to_numpy()
+    growth = pd.Series(lines["growth_funded"], dtype="boolean").fillna(True).to_numpy(bool)
     has_q0 = lines["baseline_volume_milli"].notna().to_numpy()
     q_cf = div_round(exact_product(q0, ppm), 1_000_000)
     q_cash = np.where(growth, q_cf, np.minimum(q_cf, q0))
