@@ -13,13 +13,14 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
+from starlette.datastructures import FormData
 
 from ledger import audit, calendar
 from ledger.errors import LedgerError
 from reports import render
 from reports.web import auth
 from reports.web.auth import User
-from reports.web.security import Refused, csrf_token
+from reports.web.security import Refused, checked_form, csrf_token
 
 TEMPLATES = "savings_ledger_templates"
 
@@ -91,6 +92,14 @@ def require(user: User, action: str) -> None:
     """Refuse (403) an action the user's role does not allow, saying which roles may."""
     if not user.can(action):
         raise Refused(f"Refused: you are signed in as {user.role.replace('_', ' ')}, and {auth.WHY[action]}.", 403)
+
+
+async def acting(request: Request, trust: str, action: str) -> tuple[User, dict, FormData]:
+    """For a form that changes a trust: the user must belong to it, their role must allow
+    `action`, and the form must carry its CSRF token, checked in that order."""
+    user, row = trust_of(request, trust)
+    require(user, action)
+    return user, row, await checked_form(request)
 
 
 def has_data(request: Request, trust: str) -> bool:

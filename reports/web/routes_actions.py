@@ -20,8 +20,7 @@ from ledger import evidence, governance, models
 from ledger.errors import LedgerError
 from ledger.register.spec import BENEFIT_TYPES
 from reports.web import entry
-from reports.web.common import flash, page, parse_day, require, today, trust_of
-from reports.web.security import checked_form
+from reports.web.common import acting, flash, page, parse_day, require, today, trust_of
 from reports.web.uploads import safe_name, save_upload
 
 router = APIRouter()
@@ -55,9 +54,7 @@ def new_line_form(request: Request, trust: str):
 
 @router.post("/t/{trust}/new-line")
 async def new_line(request: Request, trust: str):
-    user, row = trust_of(request, trust)
-    require(user, "edit_lines")
-    form = await checked_form(request)
+    user, row, form = await acting(request, trust, "edit_lines")
     values = {k: str(form.get(k) or "") for k in entry.LINE_FORM}
     values["tower_enabled"] = "true" if form.get("tower_enabled") else "false"
     try:
@@ -99,9 +96,7 @@ def edit_line_form(request: Request, trust: str, line_id: str):
 
 @router.post("/t/{trust}/lines/{line_id}/edit")
 async def edit_line(request: Request, trust: str, line_id: str):
-    user, row = trust_of(request, trust)
-    require(user, "edit_lines")
-    form = await checked_form(request)
+    user, row, form = await acting(request, trust, "edit_lines")
     values = {k: str(form.get(k) or "") for k in entry.LINE_FORM}
     values["tower_enabled"] = "true" if form.get("tower_enabled") else "false"
     try:
@@ -114,9 +109,7 @@ async def edit_line(request: Request, trust: str, line_id: str):
 
 @router.post("/t/{trust}/lines/{line_id}/signoff")
 async def signoff(request: Request, trust: str, line_id: str):
-    user, row = trust_of(request, trust)
-    require(user, "sign_off")
-    form = await checked_form(request)
+    user, row, form = await acting(request, trust, "sign_off")
     approve = form.get("decision") == "approve"
     on = parse_day(str(form.get("date") or ""), "sign-off date")
     out = governance.signoff(request.app.state.engine, line_id, user.role, user.display_name, approve,
@@ -126,9 +119,7 @@ async def signoff(request: Request, trust: str, line_id: str):
 
 @router.post("/t/{trust}/lines/{line_id}/advance")
 async def advance(request: Request, trust: str, line_id: str):
-    user, row = trust_of(request, trust)
-    require(user, "advance")
-    form = await checked_form(request)
+    user, row, form = await acting(request, trust, "advance")
     out = governance.advance(request.app.state.engine, line_id, str(form.get("to") or ""), user.display_name,
                              user.role, str(form.get("reason") or ""), trust=row["org_code"])
     return _done(request, row["org_code"], line_id, out.message)
@@ -136,9 +127,7 @@ async def advance(request: Request, trust: str, line_id: str):
 
 @router.post("/t/{trust}/lines/{line_id}/reverse")
 async def reverse(request: Request, trust: str, line_id: str):
-    user, row = trust_of(request, trust)
-    require(user, "reverse")
-    form = await checked_form(request)
+    user, row, form = await acting(request, trust, "reverse")
     out = governance.reverse(request.app.state.engine, line_id, str(form.get("reason") or ""), user.display_name,
                              user.role, str(form.get("month") or "") or None, trust=row["org_code"])
     return _done(request, row["org_code"], line_id, out.message)
@@ -146,9 +135,7 @@ async def reverse(request: Request, trust: str, line_id: str):
 
 @router.post("/t/{trust}/lines/{line_id}/evidence")
 async def add_evidence(request: Request, trust: str, line_id: str):
-    user, row = trust_of(request, trust)
-    require(user, "add_evidence")
-    form = await checked_form(request)
+    user, row, form = await acting(request, trust, "add_evidence")
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
         raise LedgerError("choose a file to attach")
@@ -162,9 +149,7 @@ async def add_evidence(request: Request, trust: str, line_id: str):
 
 @router.post("/t/{trust}/lines/{line_id}/actual")
 async def add_actual(request: Request, trust: str, line_id: str):
-    user, row = trust_of(request, trust)
-    require(user, "add_actuals")
-    form = await checked_form(request)
+    user, row, form = await acting(request, trust, "add_actuals")
     cells = {k: str(form.get(k) or "") for k in ("month", "volume", "price_paid")}
     try:
         entry.add_actual(request.app.state.engine, row["org_code"], line_id, cells, user.display_name, user.role)
@@ -175,9 +160,7 @@ async def add_actual(request: Request, trust: str, line_id: str):
 
 @router.post("/t/{trust}/lines/{line_id}/budget")
 async def add_budget(request: Request, trust: str, line_id: str):
-    user, row = trust_of(request, trust)
-    require(user, "add_budget")
-    form = await checked_form(request)
+    user, row, form = await acting(request, trust, "add_budget")
     cells = {k: str(form.get(k) or "") for k in ("adjustment_id", "ledger_ref", "cost_centre", "subjective",
                                                  "amount", "recurrent", "effective_from")}
     cells["recurrent"] = "true" if cells["recurrent"] else "false"

@@ -20,8 +20,7 @@ from ledger.engine.summary import default_as_at
 from ledger.errors import LedgerError
 from reports.pack import period_of
 from reports.render import render_trust
-from reports.web.common import flash, has_data, page, parse_day, parse_fy, require, today, trust_of
-from reports.web.security import checked_form
+from reports.web.common import acting, flash, has_data, page, parse_day, parse_fy, require, today, trust_of
 from reports.web.uploads import import_upload, safe_name
 from reports.workbook import audit_trail, register_imports, write_workbook
 
@@ -37,9 +36,7 @@ def upload_form(request: Request, trust: str):
 
 @router.post("/t/{trust}/upload")
 async def upload(request: Request, trust: str):
-    user, row = trust_of(request, trust)
-    require(user, "upload_register")
-    form = await checked_form(request)
+    _, row, form = await acting(request, trust, "upload_register")
     files = [f for f in form.getlist("register") if not isinstance(f, str) and f.filename]
     try:
         result = await import_upload(request.app.state.engine, files, row["org_code"])
@@ -58,9 +55,7 @@ def close_form(request: Request, trust: str):
 
 @router.post("/t/{trust}/close")
 async def close(request: Request, trust: str):
-    user, row = trust_of(request, trust)
-    require(user, "close_period")
-    form = await checked_form(request)
+    user, row, form = await acting(request, trust, "close_period")
     lock = periods.close_period(request.app.state.engine, row["org_code"], str(form.get("month") or ""),
                                 user.display_name)
     flash(request, f"{row['org_code']} closed through {lock.month}: lock {lock.lock_id}, fingerprint "
