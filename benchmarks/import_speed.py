@@ -9,8 +9,10 @@ as the ledger stores them. Then, in the same run, on fresh databases with the le
 - the whole import (`savings import DIR --all`): read the CSV, parse and check every cell, insert,
   then the governance step (validation events, line locks, plan versions, audit chain).
 
-Target: the ledger's inserts within 2x of the raw baseline on each backend. The whole import
-does far more than insert; its ratio is printed beside it so the cost of checking is visible.
+Target (issue 9): the ledger's inserts, and the whole import, within 2x of the raw baseline on
+each backend. SQLite rows also print the CPU ratio (SQLite runs inside this process, so that is
+its whole cost, and a loaded machine hardly moves it); PostgreSQL does its share in the server,
+so there only wall time compares.
 
     .venv/bin/python -m benchmarks.import_speed [--trusts 5] [--lines 2000] [--pg URL | --no-pg]
 """
@@ -27,7 +29,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, select, text
 
-from benchmarks.common import Table, peak_rss_mb, timed
+from benchmarks.common import Table, peak_rss_mb, timed, timed_cpu
 from examples.generate import generate
 from ledger.bulk import insert_rows
 from ledger.db import open_ledger
@@ -131,15 +133,18 @@ def main(argv: list[str] | None = None) -> None:
         def rate(seconds: float) -> str:
             return f"{n_rows / seconds:,.0f} rows/s"
 
-        fresh_sqlite(work, "raw.db")
-        base_s, _ = timed(lambda: raw_sqlite(work / "raw.db", rows))
+        fresh_sqlite(work, "raw.db")  # SQLite works inside this process: its CPU time is the whole cost
+        base_s, base_cpu, _ = timed_cpu(lambda: raw_sqlite(work / "raw.db", rows))
         url = fresh_sqlite(work, "ins.db")
-        ins_s, _ = timed(lambda: ledger_inserts(url, rows))
+        ins_s, ins_cpu, _ = timed_cpu(lambda: ledger_inserts(url, rows))
         full = fresh_sqlite(work, "full.db")
-        full_s, _ = timed(lambda: import_many(full, folders, show_progress=False))
-        table.add("SQLite: raw sqlite3 executemany (baseline)", base_s, base_s, note=rate(base_s))
-        table.add("SQLite: ledger insert path (executemany)", ins_s, base_s, target=2.0, note=rate(ins_s))
-        table.add("SQLite: whole import (parse, check, insert, governance)", full_s, base_s, note=rate(full_s))
+        full_s, full_cpu, _ = timed_cpu(lambda: import_many(full, folders, show_progress=False))
+        table.add("SQLite: raw sqlite3 executemany (baseline)", base_s, base_s, note=rate(base_s),
+                  cpu=(base_cpu, base_cpu))
+        table.add("SQLite: ledger insert path (executemany)", ins_s, base_s, target=2.0, note=rate(ins_s),
+                  cpu=(ins_cpu, base_cpu))
+        table.add("SQLite: whole import (parse, check, insert, governance)", full_s, base_s, target=2.0,
+                  note=rate(full_s), cpu=(full_cpu, base_cpu))
         if not args.no_pg:
             with pg_schema(args.pg) as pg:
                 base_pg, _ = timed(lambda: raw_copy(pg, rows))
@@ -151,7 +156,7 @@ def main(argv: list[str] | None = None) -> None:
                 jobs_pg, _ = timed(lambda: import_many(pg, folders, jobs=2, show_progress=False))
             table.add("PostgreSQL: raw COPY (baseline)", base_pg, base_pg, note=rate(base_pg))
             table.add("PostgreSQL: ledger insert path (COPY)", ins_pg, base_pg, target=2.0, note=rate(ins_pg))
-            table.add("PostgreSQL: whole import", full_pg, base_pg, note=rate(full_pg))
+            table.add("PostgreSQL: whole import", full_pg, base_pg, target=2.0, note=rate(full_pg))
             table.add("PostgreSQL: whole import, --jobs 2", jobs_pg, base_pg, note=rate(jobs_pg))
         table.add("memory: peak of this process", peak_rss_mb(), unit="MB", target=2048.0)
         table.print()
