@@ -95,10 +95,11 @@ def line_facts(frames: Frames, policy: Policy) -> pd.DataFrame:
     persists = full >= phasing.add_months(go_live, 12)
     facts["recurrent"] = ~one_off & persists & (~has_budget.to_numpy() | recurrent_budget.to_numpy())
     facts["fye"] = np.where(facts["recurrent"], div_round(annual, phasing.UNITS_PER_PENNY), 0)
-    facts = facts.join(elig.signoff_status(lines, frames.signoffs, policy), on="line_id")
-    facts = facts.join(elig.qia_status(lines, frames.schemes, policy), on="line_id")
-    facts = facts.join(st.line_status(lines, frames.schemes, frames.events, facts.set_index("line_id")["validated"]),
-                       on="line_id")
+    # Each of these is one row per line in `lines` order: added by position, not joined on line_id.
+    _add_columns(facts, elig.signoff_status(lines, frames.signoffs, policy))
+    _add_columns(facts, elig.qia_status(lines, frames.schemes, policy))
+    _add_columns(facts, st.line_status(lines, frames.schemes, frames.events,
+                                       pd.Series(facts["validated"].to_numpy(), index=lines["line_id"])))
     facts["qia_ok"] = facts["qia_ok"] | facts["qia_passed"]  # R-GOV-2: a QIA_APPROVED event is a QIA
     facts["duplicate_of"] = elig.duplicates(lines, pd.Series(go_live), pd.Series(full)).to_numpy()
     facts["tower"] = attribution.tower_flags(facts, policy)  # R-DUP-4
@@ -107,43 +108,62 @@ def line_facts(frames: Frames, policy: Policy) -> pd.DataFrame:
     return facts
 
 
+def _add_columns(facts: pd.DataFrame, per_line: pd.DataFrame) -> None:
+    for column in per_line.columns:
+        facts[column] = per_line[column].to_numpy()
+
+
 def _months(facts: pd.DataFrame, end_column: str) -> pd.DataFrame:
     day = "datetime64[D]"
     return phasing.line_months(facts["line_id"].to_numpy(), facts["start"].to_numpy().astype(day),
                                facts[end_column].to_numpy().astype(day))
 
 
-def _actuals_by_month(frames: Frames, facts: pd.DataFrame) -> pd.DataFrame:
-    """Σ per line-month of (P0 - paid) x Q, paid x Q, Q and leakage (paid - P1) x Q where paid > P1.
+def _actuals_by_month(frames: Frames, facts: pd.DataFrame, months: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """Σ per line-month of `months` of (P0 - paid) x Q, Q and leakage (paid - P1) x Q where paid > P1,
+    and whether the month has any actual row; invoices outside a line's months are not counted.
 
-    Keyed by `pos` (the line's row in `facts`), not by line_id: grouping a million invoice rows
-    by an integer is many times faster than by a string (DESIGN.md "Scale").
+    Each invoice row is added straight into its line-month's row (a line's months are one run of
+    consecutive rows from its first month), not grouped and merged: a million invoice rows,
+    nationally (DESIGN.md "Scale").
     """
+    count = np.zeros(len(months), dtype=np.int64)
     act = frames.actuals
-    if act.empty:
-        return pd.DataFrame(columns=["pos", "month", "saved", "volume", "leak"])
-    pos = pd.Index(facts["line_id"]).get_indexer(act["line_id"])
-    paid = act["price_micro"].to_numpy(np.int64)
-    vol = act["volume_milli"].to_numpy(np.int64)
+    if act.empty or months.empty:
+        return count > 0, count, count, count
+    at = months["pos"].to_numpy(np.int64)
+    first = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])
+    start = np.full(len(facts) + 1, -1, dtype=np.int64)  # row of each line's first month; -1: none
+    start[at[first]] = first
+    first_month = np.zeros(len(facts) + 1, dtype=np.int64)
+    first_month[at[first]] = months["month"].to_numpy(np.int64)[first]
+    n_months = np.bincount(at, minlength=len(facts) + 1)
+    pos = pd.Index(facts["line_id"]).get_indexer(act["line_id"])  # -1 (not a line): the spare slot
+    step = act["month"].to_numpy(np.int64) - first_month[pos]
+    inside = (start[pos] >= 0) & (step >= 0) & (step < n_months[pos])
+    row = (start[pos] + step)[inside]
+    pos = pos[inside]
+    paid = act["price_micro"].to_numpy(np.int64)[inside]
+    vol = act["volume_milli"].to_numpy(np.int64)[inside]
     p0 = facts["baseline_micro"].to_numpy(np.int64)[pos]
     p1 = facts["new_micro"].to_numpy(np.int64)[pos]
-    rows = pd.DataFrame({"pos": pos, "month": act["month"].to_numpy(np.int64),
-                         "saved": exact_product(p0 - paid, vol), "volume": vol,
-                         "leak": exact_product(np.maximum(paid - p1, 0), vol)})
-    return rows.groupby(["pos", "month"], as_index=False).sum()
+    sums = []
+    for values in (exact_product(p0 - paid, vol), vol, exact_product(np.maximum(paid - p1, 0), vol)):
+        total = np.zeros(len(months), dtype=values.dtype)  # Python ints stay Python ints (exact)
+        np.add.at(total, row, values)
+        sums.append(total.astype(np.int64))
+    np.add.at(count, row, 1)
+    return count > 0, *sums
 
 
-def _delivered(months: pd.DataFrame, actual: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
+def _delivered(months: pd.DataFrame, actual: tuple[np.ndarray, ...], facts: pd.DataFrame) -> pd.DataFrame:
     """R-ACT-1 / R-LEA-1 per line-month with actuals, prorated like the plan.
 
     Delivered = price effect at actual volume + (for E3 lines) volume effect at baseline price:
     `((12 x saved + P0 x (Q_cf - 12 x Q)) x days) / (12 x days in month)`.
     """
-    m = months.merge(actual, on=["pos", "month"], how="left")
-    has = m["volume"].notna().to_numpy()
-    saved = m["saved"].fillna(0).to_numpy(np.int64)
-    volume = m["volume"].fillna(0).to_numpy(np.int64)
-    leak = m["leak"].fillna(0).to_numpy(np.int64)
+    m = months
+    has, saved, volume, leak = actual
     pos = m["pos"].to_numpy(np.int64)
     q_cash = facts["q_cash_milli"].to_numpy(np.int64)[pos]
     p0 = facts["baseline_micro"].to_numpy(np.int64)[pos]
@@ -188,7 +208,8 @@ def compute(frames: Frames, policy: Policy) -> Figures:
     annual = facts["annual_units"].to_numpy(np.int64)
     avoided = facts["avoided_units"].to_numpy(np.int64)
 
-    cip_m = _delivered(_months(facts, "cip_end"), _actuals_by_month(frames, facts), facts)
+    cip_m = _months(facts, "cip_end")
+    cip_m = _delivered(cip_m, _actuals_by_month(frames, facts, cip_m), facts)
     cip_m["cip_plan"] = phasing.plan_pence(cip_m, annual, one_off, go_month)
     cip_m["avoided"] = phasing.plan_pence(cip_m, avoided, one_off, go_month)
     cip_m["forecast"] = np.where(cip_m["has_actuals"], cip_m["delivered"], cip_m["cip_plan"])
