@@ -119,6 +119,13 @@ def _months(facts: pd.DataFrame, end_column: str) -> pd.DataFrame:
                                facts[end_column].to_numpy().astype(day))
 
 
+def _positions(line_ids: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """The row of each `wanted` id in `line_ids` (unique), -1 where absent: each distinct id looked up once."""
+    codes, distinct = pd.factorize(wanted.to_numpy(dtype=object))
+    found = pd.Index(line_ids.to_numpy(dtype=object), dtype=object).get_indexer(distinct)
+    return np.r_[found, -1][codes]
+
+
 def _actuals_by_month(frames: Frames, facts: pd.DataFrame, months: pd.DataFrame) -> tuple[np.ndarray, ...]:
     """Σ per line-month of `months` of (P0 - paid) x Q, Q and leakage (paid - P1) x Q where paid > P1,
     and whether the month has any actual row; invoices outside a line's months are not counted.
@@ -138,7 +145,7 @@ def _actuals_by_month(frames: Frames, facts: pd.DataFrame, months: pd.DataFrame)
     first_month = np.zeros(len(facts) + 1, dtype=np.int64)
     first_month[at[first]] = months["month"].to_numpy(np.int64)[first]
     n_months = np.bincount(at, minlength=len(facts) + 1)
-    pos = pd.Index(facts["line_id"]).get_indexer(act["line_id"])  # -1 (not a line): the spare slot
+    pos = _positions(facts["line_id"], act["line_id"])  # -1 (not a line): the spare slot
     step = act["month"].to_numpy(np.int64) - first_month[pos]
     inside = (start[pos] >= 0) & (step >= 0) & (step < n_months[pos])
     row = (start[pos] + step)[inside]
@@ -189,15 +196,21 @@ def _claimed(facts: pd.DataFrame, annual: np.ndarray, one_off: np.ndarray, go_mo
     A contract term runs for years: every line's term months at once are the largest frame the
     engine builds (millions of rows for 100,000 lines). Chunks bound the memory, not the result.
     """
-    parts = []
+    ranks, fys, sums = [], [], []
     for start in range(0, max(len(facts), 1), TERM_CHUNK):
         part = slice(start, start + TERM_CHUNK)
         months = _months(facts.iloc[part], "term_end")
-        parts.append(pd.DataFrame({
-            "rank": rank[part][months["pos"].to_numpy(np.int64)], "fy_year": months["fy_year"].to_numpy(),
-            "claimed": phasing.plan_pence(months, annual[part], one_off[part], go_month[part]),
-        }).groupby(["rank", "fy_year"])["claimed"].sum())
-    return pd.concat(parts).sort_index() if len(parts) > 1 else parts[0]
+        plan = phasing.plan_pence(months, annual[part], one_off[part], go_month[part])
+        pos, fy = months["pos"].to_numpy(np.int64), months["fy_year"].to_numpy(np.int64)
+        # A line's months are consecutive rows, so each (line, FY) is one run of rows.
+        runs = np.flatnonzero(np.r_[True, (pos[1:] != pos[:-1]) | (fy[1:] != fy[:-1])]) if len(pos) else pos
+        ranks.append(rank[part][pos[runs]])
+        fys.append(fy[runs])
+        sums.append(np.add.reduceat(plan, runs) if len(runs) else plan)
+    r, f, claimed = np.concatenate(ranks), np.concatenate(fys), np.concatenate(sums)
+    order = np.lexsort((f, r))
+    return pd.Series(claimed[order], name="claimed",
+                     index=pd.MultiIndex.from_arrays([r[order], f[order]], names=["rank", "fy_year"]))
 
 
 def compute(frames: Frames, policy: Policy) -> Figures:
