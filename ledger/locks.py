@@ -150,11 +150,16 @@ class ImportGuard:
         name = REGISTER_NAMES.get(column, column)
         self._problems.append((self.where(sheet), int(row.get("source_row") or 0), name, message))
 
+    def idle(self, sheet: str) -> bool:
+        """True when nothing of `sheet` is kept, so `admit` would take every row."""
+        spec = SPECS.get(sheet)
+        return spec is None or (self.closed is None and not self.keyed.get(sheet) and not self.multi.get(sheet))
+
     def admit(self, sheet: str, row: dict) -> bool:
         """True when the importer should insert `row`; False for a kept (or refused) locked row."""
-        spec = SPECS.get(sheet)
-        if spec is None or (self.closed is None and not self.keyed.get(sheet) and not self.multi.get(sheet)):
+        if self.idle(sheet):
             return True  # nothing of this sheet is kept: a first import, or a trust with nothing locked
+        spec = SPECS[sheet]
         full = {c: row.get(c) if row.get(c) not in (None, "") else _blank(spec.table.c[c]) for c in spec.fields}
         if spec.key:
             key = tuple(row.get(k) for k in spec.key)

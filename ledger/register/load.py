@@ -2,17 +2,20 @@
 
 The register is read sheet by sheet in the order of `spec.SHEETS`, each row parsed and checked,
 references checked against the sheets before it, and rows inserted in batches inside one
-transaction. Any problem rolls the whole transaction back, so the ledger is left exactly as it
-was. Importing a register whose bytes have already been imported for the trust changes nothing.
+transaction. A batch is parsed a column at a time (`columns.parse_chunk`); one with any
+problem goes again through the per-row path here, which words each problem. Any problem rolls
+the whole transaction back, so the ledger is left exactly as it was. Importing a register whose
+bytes have already been imported for the trust changes nothing.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
@@ -20,9 +23,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from ledger import governance, models
-from ledger.bulk import insert_rows
+from ledger.bulk import insert_columns
 from ledger.errors import LedgerError
 from ledger.locks import ImportGuard
+from ledger.register.columns import parse_chunk, table_columns
 from ledger.register.parse import is_blank, parser_for
 from ledger.register.read import FormulaCell, RawSheet, Register
 from ledger.register.spec import DEFERRAL_TYPES, SHEET_BY_NAME, SHEETS, Sheet
@@ -183,57 +187,83 @@ class _Importer:
         self.conn.execute(delete(models.Trust).where(models.Trust.org_code == self.trust))
 
     def _load_sheet(self, sheet: Sheet, present: dict[str, str]) -> int:
+        """Read, check and insert one sheet, BATCH rows at a time; return the rows it holds."""
         table = TABLES[sheet.name].__table__
+        opened = self._open(sheet, present)
+        if opened is None:
+            self.progress(0)
+            return 0
+        raw, columns, parsers = opened
         stored = {c.name: RENAMES.get(c.name, c.name) for c in sheet.columns if RENAMES.get(c.name, c.name) in table.c}
-        batch: list[dict] = []
-        count = read = 0
-        for read, (row_no, record) in enumerate(self._records(sheet, present), start=1):
-            if read % PROGRESS_EVERY == 0:
+        defaults = {c.name: _default(c) for c in table.c if c.name != "id"}
+        fixed = {"trust": self.trust, **({"source": "register"} if sheet.name == "SignOffs" else {})}
+        extra = "extra" if sheet.name == "SavingLines" else None
+        seen: dict[tuple, int] = {}
+        read = 0
+        while chunk := list(islice(raw.rows, BATCH)):
+            clean = parse_chunk(sheet, raw.header, columns, parsers, chunk, self.ids, seen)
+            if clean is not None:
+                values: dict[str, list] | None = table_columns(clean, defaults, stored, fixed, extra)
+                n = len(clean.row_nos)
+            else:  # some row has a problem: the per-row path words it
+                values = None
+                rows = [self._row(sheet, stored, fixed, row_no, r) for row_no, r in
+                        self._checked(sheet, raw, columns, parsers, chunk, seen)]
+                n = len(rows)
+            for _ in range(read // PROGRESS_EVERY, (read + n) // PROGRESS_EVERY):
                 self.progress(PROGRESS_EVERY)
-            row = {stored[k]: v for k, v in record.items() if k in stored}
-            if sheet.name == "SavingLines":
-                extra = {k[1:]: v for k, v in record.items() if k.startswith("+") and v != ""}
-                row["extra"] = json.dumps(extra, sort_keys=True) if extra else ""
-            row["trust"] = self.trust
-            if sheet.name == "SignOffs":
-                row["source"] = "register"
-            row["source_row"] = row_no
-            if not self.guard.admit(sheet.name, row):
-                count += 1  # kept as stored: a locked row (or refused, and the import rolls back)
-                continue
-            batch.append(row)
-            if len(batch) >= BATCH:
-                count += self._flush(table, batch)
+            read += n
+            if not self.guard.idle(sheet.name):  # a re-import keeping locked rows: the guard sees each row
+                if values is not None:
+                    rows = [dict(zip(values, row, strict=True)) for row in zip(*values.values(), strict=True)]
+                rows, values = [row for row in rows if self.guard.admit(sheet.name, row)], None
+            if values is None:
+                values = {k: [r.get(k, blank) for r in rows] for k, blank in defaults.items()}
+            if not self.problems.count:
+                insert_columns(self.conn, table, values)
         self.progress(read % PROGRESS_EVERY)
-        return count + self._flush(table, batch)
+        return read
 
-    def _flush(self, table, batch: list[dict]) -> int:
-        n = len(batch)
-        if not self.problems.count and batch:
-            defaults = [(c.name, _default(c)) for c in table.c if c.name != "id"]
-            rows = [{name: r.get(name, blank) for name, blank in defaults} for r in batch]
-            insert_rows(self.conn, table, rows)
-        batch.clear()
-        return n
+    @staticmethod
+    def _row(sheet: Sheet, stored: dict[str, str], fixed: dict[str, object], row_no: int, record: dict) -> dict:
+        """A checked record as its table row (without the defaults of its empty cells)."""
+        row = {stored[k]: v for k, v in record.items() if k in stored}
+        if sheet.name == "SavingLines":
+            extra = {k[1:]: v for k, v in record.items() if k.startswith("+") and v != ""}
+            row["extra"] = json.dumps(extra, sort_keys=True) if extra else ""
+        row.update(fixed)
+        row["source_row"] = row_no
+        return row
 
     def _records(self, sheet: Sheet, present: dict[str, str]) -> Iterator[tuple[int, dict]]:
         """Typed, checked records of one sheet; problems are recorded, bad rows are not yielded."""
+        opened = self._open(sheet, present)
+        if opened is not None:
+            raw, columns, parsers = opened
+            yield from self._checked(sheet, raw, columns, parsers, raw.rows, {})
+
+    def _open(self, sheet: Sheet, present: dict[str, str]) -> tuple[RawSheet, dict, dict] | None:
+        """The sheet, its columns and their parsers; None (problems recorded) when its header is wrong."""
         raw = self.register.sheet(present[sheet.name.lower()])
-        where = raw.prefix
         for merged in raw.merged:
             first_row = int(re.sub(r"\D", "", merged.split(":")[0]))
-            self.problems.add(where, first_row, "*", f"merged cells {merged}: unmerge them so every cell holds "
-                              "its own value")
+            self.problems.add(raw.prefix, first_row, "*", f"merged cells {merged}: unmerge them so every cell "
+                              "holds its own value")
         columns = self._columns(sheet, raw)
         if columns is None:
             self.ids[sheet.name] = None  # ids unknown: do not report references to this sheet
-            return
-        parsers = {name: parser_for(col) for name, col in columns.items() if col is not None}
-        seen: dict[tuple, int] = {}
-        ids = self.ids.setdefault(sheet.name, set())
+            return None
+        self.ids.setdefault(sheet.name, set())
+        return raw, columns, {name: parser_for(col) for name, col in columns.items() if col is not None}
+
+    def _checked(self, sheet: Sheet, raw: RawSheet, columns: dict, parsers: dict,
+                 rows: Iterable[tuple[int, list[object]]], seen: dict[tuple, int]) -> Iterator[tuple[int, dict]]:
+        """The per-row path: each row typed and checked, every problem worded; bad rows not yielded."""
+        ids = self.ids[sheet.name]
         first_key = sheet.key[0] if sheet.key else None
-        for row_no, values in raw.rows:
-            cells = {name: (values[i] if i < len(values) else None) for i, name in enumerate(raw.header)}
+        where, header = raw.prefix, raw.header
+        for row_no, values in rows:
+            cells = {name: (values[i] if i < len(values) else None) for i, name in enumerate(header)}
             if all(is_blank(v) for v in cells.values()):
                 continue
             record = self._record(sheet, where, row_no, cells, columns, parsers)

@@ -1,0 +1,192 @@
+"""The import's fast path: a chunk of register rows parsed and checked a column at a time.
+
+Most registers are clean, and parsing them cell by cell (a dict per row, a parser call and often
+a regex per cell) was most of an import's time. Here each column is parsed in one pass, each
+distinct text once. The answer is only ever "these rows, typed" or "look closer": on any
+problem at all (a bad or formula cell, an empty required value, a reference to an unknown id, a
+duplicate key) `parse_chunk` returns None and the importer runs the same rows through its
+per-row path, which words every message. So the messages, and the rows stored, are the per-row
+path's; this module only has to agree with it on clean rows.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ledger.register.parse import is_blank, parse_text
+from ledger.register.read import FormulaCell
+from ledger.register.spec import Column, Sheet
+
+ABSENT = object()  # an empty optional cell: the stored row gets the column's default
+
+
+@dataclass
+class Chunk:
+    """Clean rows of one sheet as columns: register row numbers, typed values, extra columns' text."""
+
+    row_nos: list[int]
+    typed: dict[str, list[object]]  # register column -> value per row, ABSENT where empty
+    extra: dict[str, list[str]]  # columns the format does not know, kept as text
+
+
+def parse_chunk(sheet: Sheet, header: list[str], columns: dict[str, Column | None],
+                parsers: dict[str, Callable[[object], object]], rows: Sequence[tuple[int, list[object]]],
+                ids: dict[str, set[str] | None], seen: dict[tuple, int]) -> Chunk | None:
+    """`rows` typed and checked as the per-row path would, or None if any row has a problem.
+
+    On success the chunk's keys are added to `seen` and `ids[sheet.name]`, as the per-row path
+    adds them; on None nothing is changed.
+    """
+    index = {name: i for i, name in enumerate(header)}  # as a row's dict of cells: the last "" column wins
+    width = len(header)
+    values = [v if len(v) >= width else v + [None] * (width - len(v)) for _, v in rows]
+    cells = list(zip(*values, strict=False)) if values else [() for _ in header]
+    row_nos = [n for n, _ in rows]
+    blank = _blank_rows(cells, list(index.values()))
+    if blank:
+        keep = [j for j in range(len(row_nos)) if j not in blank]
+        row_nos = [row_nos[j] for j in keep]
+        cells = [[col[j] for j in keep] for col in cells]
+    typed: dict[str, list[object]] = {}
+    extra: dict[str, list[str]] = {}
+    for name, column in columns.items():
+        col = cells[index[name]]
+        if FormulaCell in set(map(type, col)):
+            return None
+        if column is None:
+            extra[name] = [v.strip() if type(v) is str else "" if is_blank(v) else str(v).strip() for v in col]
+            continue
+        parsed = _parse_column(col, parsers[name], column)
+        if parsed is None:
+            return None
+        typed[name] = parsed
+    if not _rows_hold(sheet, typed, ids):
+        return None
+    if sheet.key and not _keys_new(sheet, typed, row_nos, ids, seen):
+        return None
+    return Chunk(row_nos, typed, extra)
+
+
+def _blank_rows(cells: list[Sequence[object]], named: list[int]) -> set[int]:
+    """Positions of rows whose every named cell is blank (a row is blank only if its first is)."""
+    if not named or not cells or not cells[0]:
+        return set()
+    first = cells[named[0]]
+    maybe = [j for j, v in enumerate(first) if is_blank(v)]
+    return {j for j in maybe if all(is_blank(cells[i][j]) for i in named)}
+
+
+_MISS = object()
+
+
+def _parse_column(col: Sequence[object], parse: Callable[[object], object], column: Column) -> list[object] | None:
+    """Each cell typed (ABSENT when blank), or None when a cell would be a problem."""
+    out: list[object] = []
+    append = out.append
+    if parse is parse_text:
+        for v in col:
+            if type(v) is str:
+                text = v.strip()
+                if not text and column.required:
+                    return None
+                append(text or ABSENT)
+            elif is_blank(v):
+                if column.required:
+                    return None
+                append(ABSENT)
+            else:
+                append(parse_text(v))
+        return out
+    cache: dict[str, object] = {}
+    try:
+        for v in col:
+            if type(v) is str:
+                value = cache.get(v, _MISS)
+                if value is _MISS:
+                    value = cache[v] = ABSENT if not v.strip() else parse(v)
+            else:
+                value = ABSENT if is_blank(v) else parse(v)
+            if value is ABSENT and column.required:
+                return None
+            append(value)
+    except ValueError:
+        return None
+    return out
+
+
+def _rows_hold(sheet: Sheet, typed: dict[str, list[object]], ids: dict[str, set[str] | None]) -> bool:
+    """The per-row path's checks within a row and against earlier sheets (`_Importer._check_row`)."""
+    from ledger.register.load import REFERENCES  # the one list of references, kept with the importer
+
+    for (ref_sheet, column), target in REFERENCES.items():
+        known = ids.get(target, set())
+        if ref_sheet == sheet.name and column in typed and known is not None and \
+                not known.issuperset(v for v in typed[column] if v is not ABSENT and v):
+            return False
+    absent = [ABSENT] * len(next(iter(typed.values()), ()))
+    if sheet.name == "Contracts" and _ends_before(typed.get("end_date", absent), typed["start_date"]):
+        return False
+    if sheet.name == "SavingLines" and _ends_before(typed.get("end_date", absent), typed["go_live"]):
+        return False
+    if sheet.name == "TowerContribution":
+        amounts, incomes = typed.get("amount", absent), typed.get("income", absent)
+        if any(a is ABSENT and i is ABSENT for a, i in zip(amounts, incomes, strict=True)):
+            return False
+    return True
+
+
+def _ends_before(ends: list[object], starts: list[object]) -> bool:
+    return any(end is not ABSENT and end < start for end, start in zip(ends, starts, strict=True))
+
+
+def _keys_new(sheet: Sheet, typed: dict[str, list[object]], row_nos: list[int], ids: dict[str, set[str] | None],
+              seen: dict[tuple, int]) -> bool:
+    """No key repeats, within the chunk or with earlier rows; if so, record the keys as seen."""
+    keys = list(zip(*(typed[k] for k in sheet.key), strict=True))
+    if any(ABSENT in key for key in keys) or len(set(keys)) != len(keys) or any(key in seen for key in keys):
+        return False
+    seen.update(zip(keys, row_nos, strict=True))
+    known = ids.setdefault(sheet.name, set())
+    if known is not None:
+        known.update(str(key[0]) for key in keys)
+    return True
+
+
+def table_columns(chunk: Chunk, defaults: dict[str, object], stored: dict[str, str], fixed: dict[str, object],
+                  extra_column: str | None = None) -> dict[str, list[object]]:
+    """The chunk as the table's columns (all but its id, in table order), defaults where a cell was empty.
+
+    Args:
+        defaults: the table's columns and the value each takes when the register leaves it empty.
+        stored: register column -> table column, for the columns the table stores.
+        fixed: values the importer sets on every row (trust, source, ...).
+        extra_column: the table column that keeps the unknown columns as JSON, if any.
+    """
+    n = len(chunk.row_nos)
+    by_table = {stored[name]: col for name, col in chunk.typed.items() if name in stored}
+    out: dict[str, list[object]] = {}
+    for name, default in defaults.items():
+        if name == "source_row":
+            out[name] = chunk.row_nos
+        elif name == extra_column:
+            out[name] = _extra_json(chunk.extra, n)
+        elif name in fixed:
+            out[name] = [fixed[name]] * n
+        elif name in by_table:
+            out[name] = [default if v is ABSENT else v for v in by_table[name]]
+        else:
+            out[name] = [default] * n
+    return out
+
+
+def _extra_json(extra: dict[str, list[str]], n: int) -> list[str]:
+    """A saving line's unknown columns as sorted JSON of the non-empty ones ("" when none)."""
+    if not extra:
+        return [""] * n
+    names = list(extra)
+    out = []
+    for values in zip(*extra.values(), strict=True):
+        kept = {name: v for name, v in zip(names, values, strict=True) if v != ""}
+        out.append(json.dumps(kept, sort_keys=True) if kept else "")
+    return out

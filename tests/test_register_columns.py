@@ -1,0 +1,74 @@
+"""The import's fast path types clean rows as the per-row path does, and hands back any row with a problem."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ledger.register.columns import ABSENT, parse_chunk, table_columns
+from ledger.register.parse import parser_for
+from ledger.register.read import FormulaCell
+from ledger.register.spec import SHEET_BY_NAME
+
+LINES = SHEET_BY_NAME["savinglines"]
+HEADER = ["line_id", "scheme_id", "cost_centre", "benefit_type", "baseline_price", "new_price", "annual_volume",
+          "go_live", "end_date", "tower_enabled", "colour"]
+
+
+def chunk(*rows: list[object], ids: dict | None = None, seen: dict | None = None):
+    columns = {h: next((c for c in LINES.columns if c.name == h), None) for h in HEADER}
+    parsers = {h: parser_for(c) for h, c in columns.items() if c is not None}
+    known = {"Schemes": {"S1"}, "Contracts": set(), "SavingLines": set()} if ids is None else ids
+    return parse_chunk(LINES, HEADER, columns, parsers, list(enumerate(rows, start=2)), known,
+                       {} if seen is None else seen)
+
+
+def row(**changes: object) -> list[object]:
+    cells = {"line_id": "L1", "scheme_id": "S1", "cost_centre": "CC", "benefit_type": "price_reduction",
+             "baseline_price": "£1,234.50", "new_price": " 0.123456 ", "annual_volume": "12", "go_live": "2025-04-01",
+             "end_date": "", "tower_enabled": "yes", "colour": " red "}
+    return [changes.get(h, cells[h]) for h in HEADER]
+
+
+def test_clean_rows_are_typed_as_the_per_row_parsers_type_them() -> None:
+    got = chunk(row(), row(line_id="L2", end_date=date(2026, 3, 31), tower_enabled=""), [None] * len(HEADER),
+                row(line_id="L3")[:5])  # (ok) a short row: the missing cells are empty, and required
+    assert got is None  # (finding) L3's new_price is missing
+    got = chunk(row(), [None, " "] + [None] * (len(HEADER) - 2), row(line_id="L2", end_date=date(2026, 3, 31)))
+    assert got.row_nos == [2, 4]  # (ok) the blank row 3 is skipped
+    assert got.typed["benefit_type"] == ["PRICE_REDUCTION"] * 2
+    assert got.typed["baseline_price"] == [1_234_500_000] * 2
+    assert got.typed["new_price"] == [123_456] * 2
+    assert got.typed["annual_volume"] == [12_000] * 2
+    assert got.typed["end_date"] == [ABSENT, date(2026, 3, 31)]
+    assert got.extra["colour"] == ["red", "red"]
+
+
+@pytest.mark.parametrize("bad", [
+    {"new_price": "1.1234567"},  # (finding) too many decimal places
+    {"cost_centre": "  "},  # (finding) required value is empty
+    {"scheme_id": "S9"},  # (finding) names a scheme not in Schemes
+    {"benefit_type": "DEFERRAL"},  # (finding) R-ELG-6
+    {"go_live": "2025-13-01"},  # (finding) not a real date
+    {"end_date": "2025-01-01"},  # (finding) ends before go_live
+    {"notes": None, "baseline_price": FormulaCell("=A1")},  # (finding) a formula
+])
+def test_any_problem_hands_the_chunk_back(bad: dict) -> None:
+    assert chunk(row(), row(line_id="L2", **bad)) is None
+
+
+def test_a_duplicate_key_hands_the_chunk_back_and_clean_keys_are_recorded() -> None:
+    assert chunk(row(), row()) is None  # (finding) within the chunk
+    ids = {"Schemes": {"S1"}, "Contracts": set(), "SavingLines": set()}
+    seen: dict = {}
+    assert chunk(row(), ids=ids, seen=seen) is not None
+    assert seen == {("L1",): 2} and ids["SavingLines"] == {"L1"}
+    assert chunk(row(), ids=ids, seen=seen) is None  # (finding) L1 again, in a later chunk
+
+
+def test_table_columns_fill_defaults_and_keep_unknown_columns_as_json() -> None:
+    got = chunk(row(), row(line_id="L2", colour=""))
+    columns = table_columns(got, {"line_id": "", "end_date": None, "extra": "", "trust": "", "source_row": 0},
+                            {"line_id": "line_id", "end_date": "end_date"}, {"trust": "RT1"}, "extra")
+    assert columns == {"line_id": ["L1", "L2"], "end_date": [None, None], "extra": ['{"colour": "red"}', ""],
+                       "trust": ["RT1", "RT1"], "source_row": [2, 3]}
