@@ -24,7 +24,7 @@ from ledger.engine.figures import Figures, compute
 from ledger.errors import LedgerError
 from ledger.fingerprint import fingerprint
 from ledger.frames import Frames, load_frames, trust_policy
-from ledger.locks import LOCKED_LINES, row_hash
+from ledger.locks import LINE_FIELDS, LOCKED_LINES, row_hash
 from ledger.money import from_pence
 from ledger.register.read import Register
 from ledger.register.spec import ROLES
@@ -118,7 +118,8 @@ def _lock_many(conn: Connection, trust: str, seqs: dict[str, int], now: datetime
     """Lock the lines an import validated (thousands at once): one read of the trust, one insert."""
     if not seqs:
         return
-    rows = conn.execute(select(LINES).where(LINES.c.trust == trust)).mappings()
+    rows = conn.execute(select(LINES.c.line_id, *(LINES.c[f] for f in LINE_FIELDS))
+                        .where(LINES.c.trust == trust)).mappings()
     conn.execute(LOCKED_LINES.insert(), [{"trust": trust, "line_id": r["line_id"], "row_hash": row_hash(r),
                                           "event_seq": seqs[r["line_id"]], "locked_at": now}
                                          for r in rows if r["line_id"] in seqs])
@@ -290,9 +291,11 @@ def reverse(engine: Engine, line_id: str, reason: str, person: str, role: str = 
 def plan_months(figures: Figures) -> dict[str, dict[str, int]]:
     """Each line's CIP plan by month, `{line_id: {"2025-11": pence, ...}}` (what a version stores)."""
     months = figures.months
+    numbers = months["month"].tolist()
+    labels = {m: calendar.month_label(int(m)) for m in set(numbers)}
     out: dict[str, dict[str, int]] = {}
-    for line_id, month, pence in zip(months["line_id"], months["month"], months["cip_plan"], strict=True):
-        out.setdefault(line_id, {})[calendar.month_label(int(month))] = int(pence)
+    for line_id, month, pence in zip(months["line_id"].tolist(), numbers, months["cip_plan"].tolist(), strict=True):
+        out.setdefault(line_id, {})[labels[month]] = int(pence)
     return out
 
 
@@ -301,11 +304,14 @@ def _plan_event(trust: str, line_id: str, version: int, reason: str, actor: str)
             "reason": reason, "details": {"version": version}}
 
 
-def _insert_versions(conn: Connection, figures: Figures, made: list[tuple]) -> None:
-    months = plan_months(figures)
+def _insert_versions(conn: Connection, figures: Figures, made: list[tuple],
+                     months: dict[str, dict[str, int]] | None = None) -> None:
+    """Store the plan versions `made` (line, version, reason, actor, event); `months` if already known."""
+    months = plan_months(figures) if months is None else months
     lines = figures.lines.set_index("line_id")
     rows = []
-    fields = lines[["baseline_micro", "new_micro", "annual_volume_milli", "go_live"]].to_dict("index")
+    wanted = lines.index.isin([m[0] for m in made])
+    fields = lines.loc[wanted, ["baseline_micro", "new_micro", "annual_volume_milli", "go_live"]].to_dict("index")
     for line_id, version, reason, actor, event in made:
         params = fields[line_id]
         plan = months.get(line_id, {})
@@ -358,7 +364,7 @@ def after_import(conn: Connection, trust: str, register: Register, digest: str, 
     made = []
     for line_id in planned.index:
         version, stored = latest.get(line_id, (0, None))
-        if stored == audit.canonical(months.get(line_id, {})):
+        if stored is not None and stored == audit.canonical(months.get(line_id, {})):
             continue
         reason = "plan as approved (recorded at import)" if version == 0 else f"re-planned in {label}"
         made.append((line_id, version + 1, reason))
@@ -371,7 +377,7 @@ def after_import(conn: Connection, trust: str, register: Register, digest: str, 
     plan_events = stored[len(newly):len(newly) + len(made)]
     if made:
         _insert_versions(conn, figures, [(m[0], m[1], m[2], IMPORTER, e) for m, e in zip(made, plan_events,
-                                                                                        strict=True)])
+                                                                                        strict=True)], months)
 
 
 def verify_lines(conn: Connection, trust: str | None = None) -> tuple[int, list[audit.Problem]]:
