@@ -229,8 +229,6 @@ def compute(frames: Frames, policy: Policy) -> Figures:
     stop = facts["stop_month"].to_numpy(np.int64)[cip_m["pos"].to_numpy(np.int64)]
     gone = (stop != st.NEVER) & (cip_m["month"].to_numpy() >= stop)  # R-REV-1: stops from that month
     cip_m.loc[gone, ["delivered", "leakage", "forecast"]] = 0
-    plan_m = _months(facts, "plan_end")
-    plan_m["plan"] = phasing.plan_pence(plan_m, annual, one_off, go_month)
 
     # Years are grouped by each line's place in line_id order (an integer), then named: the same
     # rows in the same order as grouping by line_id, without hashing strings a million times.
@@ -239,12 +237,20 @@ def compute(frames: Frames, policy: Policy) -> Figures:
     rank = np.empty(len(ids), dtype=np.int64)
     rank[order] = np.arange(len(ids))
     keys = ["rank", "fy_year"]
-    for m in (cip_m, plan_m):
-        m["rank"] = rank[m["pos"].to_numpy(np.int64)]
-    years = (cip_m.groupby(keys)[["cip_plan", "delivered", "leakage", "forecast", "avoided"]].sum()
-             .join(plan_m.groupby(keys)["plan"].sum(), how="outer")
+    cip_m["rank"] = rank[cip_m["pos"].to_numpy(np.int64)]
+    cip_m["actual_months"] = cip_m["has_actuals"].astype(np.int64)
+    sums = cip_m.groupby(keys)[["cip_plan", "delivered", "leakage", "forecast", "avoided", "actual_months"]].sum()
+    has_actuals = (sums.pop("actual_months") > 0).rename("has_actuals")
+    if np.array_equal(facts["cip_end"].to_numpy(), facts["plan_end"].to_numpy()):
+        plan = sums["cip_plan"].rename("plan")  # the default policy: the plan is the CIP window's plan
+    else:
+        plan_m = _months(facts, "plan_end")
+        plan_m["plan"] = phasing.plan_pence(plan_m, annual, one_off, go_month)
+        plan_m["rank"] = rank[plan_m["pos"].to_numpy(np.int64)]
+        plan = plan_m.groupby(keys)["plan"].sum()
+    years = (sums.join(plan, how="outer")
              .join(_claimed(facts, annual, one_off, go_month, rank), how="outer")
-             .join(cip_m.groupby(keys)["has_actuals"].any(), how="left")
+             .join(has_actuals, how="left")
              .fillna(0).astype(np.int64).reset_index())
     impl = pd.DataFrame({"rank": rank, "fy_year": (go_month - 3) // 12,
                          "impl_costs": facts["one_off_costs"].to_numpy(np.int64)})
