@@ -72,3 +72,10 @@ def test_table_columns_fill_defaults_and_keep_unknown_columns_as_json() -> None:
                             {"line_id": "line_id", "end_date": "end_date"}, {"trust": "RT1"}, "extra")
     assert columns == {"line_id": ["L1", "L2"], "end_date": [None, None], "extra": ['{"colour": "red"}', ""],
                        "trust": ["RT1", "RT1"], "source_row": [2, 3]}
+
+
+def test_cells_as_a_workbook_gives_them() -> None:
+    got = chunk([*row(cost_centre=4100.0, annual_volume=12, go_live=date(2025, 4, 1)), "beyond the header"])
+    assert got.typed["cost_centre"] == ["4100"]  # (ok) a number in a text column, as parse_text writes it
+    assert got.typed["annual_volume"] == [12_000]
+    assert got.typed["go_live"] == [date(2025, 4, 1)]

@@ -84,26 +84,14 @@ def _parse_column(col: Sequence[object], parse: Callable[[object], object], colu
     """Each cell typed (ABSENT when blank), or None when a cell would be a problem."""
     out: list[object] = []
     append = out.append
-    if parse is parse_text:
-        for v in col:
-            if type(v) is str:
-                text = v.strip()
-                if not text and column.required:
-                    return None
-                append(text or ABSENT)
-            elif is_blank(v):
-                if column.required:
-                    return None
-                append(ABSENT)
-            else:
-                append(parse_text(v))
-        return out
     cache: dict[str, object] = {}
+    text = parse is parse_text  # text needs only a strip
     try:
         for v in col:
             if type(v) is str:
-                value = cache.get(v, _MISS)
-                if value is _MISS:
+                if text:
+                    value = v.strip() or ABSENT
+                elif (value := cache.get(v, _MISS)) is _MISS:
                     value = cache[v] = ABSENT if not v.strip() else parse(v)
             else:
                 value = ABSENT if is_blank(v) else parse(v)
