@@ -84,35 +84,46 @@ def money_text(pence: int | np.integer | None) -> str | None:
     return f"{'-' if pence < 0 else ''}{whole}.{part:02d}"
 
 
+SAFE = 2**62  # |values| below this add, double and round in int64 without overflow
+
+
 def div_round(numerator: np.ndarray, denominator: np.ndarray | int) -> np.ndarray:
     """Exact integer division rounded half away from zero, element-wise.
 
-    Works on int64 when the numerator fits, else on Python ints (object arrays), so an amount
-    is never silently wrapped or turned into a float.
+    Works on int64 where the numerator fits, and on Python ints only for the elements that do
+    not (an object array from `exact_product`), so an amount is never silently wrapped or turned
+    into a float, and a few very large amounts do not slow down all the others.
     """
     num = np.asarray(numerator)
     den = np.broadcast_to(np.asarray(denominator), num.shape)
-    if object in (num.dtype, den.dtype):
-        num = num.astype(object)
-        den = den.astype(object)
+    if num.dtype != object and den.dtype != object:
+        return _div_round(num, den)
+    wide = np.abs(num.astype(float)) >= SAFE / 2
+    out = np.empty(num.shape, dtype=np.int64)
+    out[~wide] = _div_round(num[~wide].astype(np.int64), den[~wide].astype(np.int64))
+    out[wide] = _div_round(num[wide].astype(object), den[wide].astype(object)).astype(np.int64)
+    return out
+
+
+def _div_round(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     sign = np.where(num < 0, -1, 1)
-    magnitude = np.abs(num)
-    rounded = (magnitude * 2 + den) // (den * 2)
+    rounded = (np.abs(num) * 2 + den) // (den * 2)
     return (sign * rounded).astype(np.int64)
 
 
 def exact_product(*factors: np.ndarray) -> np.ndarray:
-    """Multiply int64 arrays exactly: stays int64 when the result is safe, else Python ints."""
-    bound = 1.0
-    for factor in factors:
-        arr = np.asarray(factor)
-        bound *= float(np.abs(arr).max()) if arr.size else 0.0
-    if bound < 2**62:
-        out = np.asarray(factors[0], dtype=np.int64)
-        for factor in factors[1:]:
-            out = out * np.asarray(factor, dtype=np.int64)
+    """Multiply int64 arrays exactly: int64 when every element's product is safely inside it,
+    else Python ints (an object array; `div_round` brings it back to pence)."""
+    arrays = [np.asarray(f) for f in factors]
+    estimate = np.ones(np.broadcast_shapes(*(a.shape for a in arrays)))
+    for arr in arrays:
+        estimate = estimate * np.abs(arr.astype(float))
+    if not (estimate >= SAFE).any():
+        out = arrays[0].astype(np.int64)
+        for arr in arrays[1:]:
+            out = out * arr.astype(np.int64)
         return out
-    out = np.asarray(factors[0]).astype(object)
-    for factor in factors[1:]:
-        out = out * np.asarray(factor).astype(object)
+    out = arrays[0].astype(object)
+    for arr in arrays[1:]:
+        out = out * arr.astype(object)
     return out

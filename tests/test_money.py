@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ledger import calendar, money
 
@@ -44,6 +46,28 @@ def test_exact_product_switches_to_python_ints_before_overflow() -> None:
     product = money.exact_product(big, big)
     assert product[0] == 10**20
     assert money.div_round(product, 10**10)[0] == 10**10
+
+
+def _half_away(num: int, den: int) -> int:
+    q = (abs(num) * 2 + den) // (den * 2)
+    return -q if num < 0 else q
+
+
+@given(st.lists(st.tuples(st.integers(-(2**53), 2**53), st.integers(-(2**20), 2**20),
+                          st.integers(2**12, 2**20)), min_size=1, max_size=40))
+def test_products_rounded_exactly_whether_or_not_they_fit_int64(rows: list[tuple[int, int, int]]) -> None:
+    """Products up to 2**73 (beyond int64), quotients inside it: only the elements beyond int64 go to
+    Python ints, and every element is exactly the Python-integer result."""
+    a, b, den = (np.array(column, dtype=np.int64) for column in zip(*rows, strict=True))
+    product = money.exact_product(a, b)
+    assert [int(v) for v in product] == [x * y for x, y, _ in rows]
+    assert money.div_round(product, den).tolist() == [_half_away(x * y, d) for x, y, d in rows]
+
+
+def test_a_product_of_two_large_factors_from_different_rows_stays_int64() -> None:
+    a = np.array([2**40, 1], dtype=np.int64)
+    b = np.array([1, 2**40], dtype=np.int64)
+    assert money.exact_product(a, b).dtype == np.int64  # each element is 2**40, far inside int64
 
 
 def test_financial_year_labels() -> None:
