@@ -109,6 +109,16 @@ def test_same_product_and_cost_centre_is_counted_once(tmp_path) -> None:
     assert rules_of(ty, "L2") == ["R-DUP-1"]
 
 
+def test_a_duplicate_repeats_the_earliest_line_and_on_a_tie_the_lower_id(tmp_path) -> None:
+    t = one_line(product="GLOVE")
+    t["SavingLines"] += [line("L0", "2.00", "1.50", "1200", "2025-04-01", product="GLOVE"),  # same day as L1
+                         line("L3", "2.00", "1.40", "1200", "2025-06-01", product="GLOVE")]
+    ty = load(tmp_path, t)
+    repeats = ty.figures.lines.set_index("line_id")["duplicate_of"]
+    assert repeats.isna().loc["L0"]
+    assert (repeats.loc["L1"], repeats.loc["L3"]) == ("L0", "L0")  # L0 and L1 went live together: L0 is lower
+
+
 def test_cost_avoidance_is_never_cip(tmp_path) -> None:
     t = one_line(kind="COST_AVOIDANCE_TENDER")
     ty = load(tmp_path, t)

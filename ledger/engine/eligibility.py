@@ -98,7 +98,8 @@ def duplicates(lines: pd.DataFrame, start: pd.Series, end: pd.Series) -> pd.Seri
     """R-DUP-1: a (product, cost centre) can be on one active line per period.
 
     Where two lines on the same product and cost centre have overlapping windows, the later one
-    (by go-live, then id) is the duplicate; the Series maps it to the line it repeats.
+    (by go-live, then id) is the duplicate; the Series maps it to the line it repeats: the
+    earliest to go live of those it overlaps, the lowest id among lines going live the same day.
     """
     frame = pd.DataFrame({"line_id": lines["line_id"].to_numpy(), "product_code": lines["product_code"].to_numpy(),
                           "cost_centre": lines["cost_centre"].to_numpy(), "start": start.to_numpy(),
@@ -108,5 +109,6 @@ def duplicates(lines: pd.DataFrame, start: pd.Series, end: pd.Series) -> pd.Seri
     earlier = (pairs["start_other"] < pairs["start"]) | (
         (pairs["start_other"] == pairs["start"]) & (pairs["line_id_other"] < pairs["line_id"]))
     overlap = (pairs["start_other"] < pairs["end"]) & (pairs["start"] < pairs["end_other"])
-    dup = pairs[earlier & overlap].sort_values("start_other").groupby("line_id")["line_id_other"].first()
+    dup = (pairs[earlier & overlap].sort_values(["start_other", "line_id_other"])  # ties: the lower id
+           .groupby("line_id")["line_id_other"].first())
     return dup.reindex(lines["line_id"]).rename("duplicate_of")
