@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
@@ -26,7 +26,7 @@ from ledger import governance, models
 from ledger.bulk import insert_columns
 from ledger.errors import LedgerError
 from ledger.locks import ImportGuard
-from ledger.register.columns import parse_chunk, table_columns
+from ledger.register.columns import collector_paused, parse_chunk, table_columns
 from ledger.register.parse import is_blank, parser_for
 from ledger.register.read import FormulaCell, RawSheet, Register
 from ledger.register.spec import DEFERRAL_TYPES, SHEET_BY_NAME, SHEETS, Sheet
@@ -198,6 +198,15 @@ class _Importer:
         defaults = {c.name: _default(c) for c in table.c if c.name != "id"}
         fixed = {"trust": self.trust, **({"source": "register"} if sheet.name == "SignOffs" else {})}
         extra = "extra" if sheet.name == "SavingLines" else None
+        with collector_paused():
+            read = self._load_batches(sheet, table, raw, columns, parsers, stored, defaults, fixed, extra)
+        self.progress(read % PROGRESS_EVERY)
+        return read
+
+    def _load_batches(self, sheet: Sheet, table: Table, raw: RawSheet, columns: dict, parsers: dict,
+                      stored: dict[str, str], defaults: dict[str, object], fixed: dict[str, object],
+                      extra: str | None) -> int:
+        """Each batch of the sheet typed, checked, shown to the guard and inserted; return the rows read."""
         seen: dict[tuple, int] = {}
         read = 0
         while chunk := list(islice(raw.rows, BATCH)):
@@ -221,7 +230,6 @@ class _Importer:
                 values = {k: [r.get(k, blank) for r in rows] for k, blank in defaults.items()}
             if not self.problems.count:
                 insert_columns(self.conn, table, values)
-        self.progress(read % PROGRESS_EVERY)
         return read
 
     @staticmethod
