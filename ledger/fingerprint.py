@@ -34,9 +34,26 @@ def _cell(value: object) -> str:
     return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
 
 
+def _column_text(values: list) -> list[str]:
+    """`_cell` of each value, each distinct value (of each type: 1 and True differ) written once."""
+    memo: dict[tuple[type, object], str] = {}
+    out = []
+    for value in values:
+        key = (type(value), value)
+        try:
+            text = memo[key]
+        except KeyError:
+            text = memo[key] = _cell(value)
+        except TypeError:  # an unhashable value
+            text = _cell(value)
+        out.append(text)
+    return out
+
+
 def _frame_text(frame: pd.DataFrame) -> list[str]:
     columns = sorted(c for c in frame.columns if c not in SURROGATE)
-    rows = ["\t".join(_cell(v) for v in row) for row in frame[columns].itertuples(index=False, name=None)]
+    texts = [_column_text(frame[c].tolist()) for c in columns]
+    rows = ["\t".join(row) for row in zip(*texts)] if columns else [""] * len(frame)
     return ["\t".join(columns), *sorted(rows)]
 
 
