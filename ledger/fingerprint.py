@@ -53,7 +53,7 @@ def _column_text(values: list) -> list[str]:
 def _frame_text(frame: pd.DataFrame) -> list[str]:
     columns = sorted(c for c in frame.columns if c not in SURROGATE)
     texts = [_column_text(frame[c].tolist()) for c in columns]
-    rows = ["\t".join(row) for row in zip(*texts)] if columns else [""] * len(frame)
+    rows = ["\t".join(row) for row in zip(*texts, strict=True)] if columns else [""] * len(frame)
     return ["\t".join(columns), *sorted(rows)]
 
 

@@ -96,7 +96,7 @@ def div_round(numerator: np.ndarray, denominator: np.ndarray | int) -> np.ndarra
     """
     num = np.asarray(numerator)
     den = np.broadcast_to(np.asarray(denominator), num.shape)
-    if num.dtype != object and den.dtype != object:
+    if object not in (num.dtype, den.dtype):
         return _div_round(num, den)
     wide = np.abs(num.astype(float)) >= SAFE / 2
     out = np.empty(num.shape, dtype=np.int64)

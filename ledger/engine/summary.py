@@ -5,9 +5,6 @@ date. Every output (CLI, pack, workbook) reads its numbers from here, so they ag
 """
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from ledger import calendar
+from ledger import calendar, collector
 from ledger.engine import eligibility as elig
 from ledger.engine.figures import Figures, compute
 from ledger.engine.findings import Finding, run_rules
@@ -138,22 +135,9 @@ def _money_texts(pence: np.ndarray) -> list[str]:
     return out
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: `lines` makes 100,000 dicts and lists and no cycles, and
-    the collector's passes over them (and over everything else alive) cost a third of its time."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
-
-
 def lines(ty: TrustYear) -> list[dict]:
     """`savings lines --json`: one object per line, amounts as maps from FY to money text."""
-    with _collector_paused():
+    with collector.paused():
         return _lines(ty)
 
 

@@ -10,10 +10,8 @@ path's; this module only has to agree with it on clean rows.
 """
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ledger.register.parse import is_blank, parse_text
@@ -180,17 +178,3 @@ def _extra_json(extra: dict[str, list[str]], n: int) -> list[str]:
         kept = {name: v for name, v in zip(names, values, strict=True) if v != ""}
         out.append(json.dumps(kept, sort_keys=True) if kept else "")
     return out
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while batches are built: each makes some 100,000 lists,
-    tuples and dicts and no cycles, and the collector's passes over them cost about as much as
-    the parsing."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()

@@ -22,11 +22,11 @@ from sqlalchemy import Table, delete, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
-from ledger import governance, models
+from ledger import collector, governance, models
 from ledger.bulk import insert_columns
 from ledger.errors import LedgerError
 from ledger.locks import ImportGuard
-from ledger.register.columns import collector_paused, parse_chunk, table_columns
+from ledger.register.columns import parse_chunk, table_columns
 from ledger.register.parse import is_blank, parser_for
 from ledger.register.read import FormulaCell, RawSheet, Register
 from ledger.register.spec import DEFERRAL_TYPES, SHEET_BY_NAME, SHEETS, Sheet
@@ -198,7 +198,7 @@ class _Importer:
         defaults = {c.name: _default(c) for c in table.c if c.name != "id"}
         fixed = {"trust": self.trust, **({"source": "register"} if sheet.name == "SignOffs" else {})}
         extra = "extra" if sheet.name == "SavingLines" else None
-        with collector_paused():
+        with collector.paused():
             read = self._load_batches(sheet, table, raw, columns, parsers, stored, defaults, fixed, extra)
         self.progress(read % PROGRESS_EVERY)
         return read
