@@ -4,7 +4,8 @@ Steps, all in one run so a loaded machine weighs on every number alike:
 
 1. generate 200 synthetic trusts x 2,000 lines (about 400,000 lines, 4.5 million actual rows);
 2. import them into a fresh schema with `savings import DIR --all` (the library call behind it),
-   and COPY the same stored rows, trust by trust, into another schema as the raw baseline;
+   and COPY the same stored rows, trust by trust, into another schema as the raw baseline: in one
+   stream, and (with --jobs N) again in N streams at once, as the import runs N processes;
 3. import one trust alone into a third schema, and time `summary`, `lines`, `check` and
    `towers` for that trust on both: the national figure should be about the alone figure;
 4. the national roll-up (`savings summary --all`, ledger.rollup) over every trust;
@@ -19,6 +20,7 @@ generation and the import when a kept national schema holds the trusts already.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import resource
 import subprocess
@@ -122,6 +124,30 @@ def raw_baseline(national: str, raw: str, trusts: list[str]) -> tuple[float, int
     return total, rows_copied
 
 
+def raw_streams(national: str, raw: str, trusts: list[str], streams: int) -> float:
+    """COPY every national row into the raw schema from `streams` processes at once, trusts dealt
+    in turn, as `--jobs` deals registers. The rows are read first; only the COPYs are timed."""
+    engine = create_engine(national)
+    rows = [stored_rows_of(engine, trust) for trust in trusts]
+    engine.dispose()
+    fork = multiprocessing.get_context("fork")  # the children see the rows without pickling them
+    children = [fork.Process(target=_copy_each, args=(raw, rows[i::streams])) for i in range(streams)]
+    started = time.perf_counter()
+    for child in children:
+        child.start()
+    for child in children:
+        child.join()
+    seconds = time.perf_counter() - started
+    if any(child.exitcode for child in children):
+        raise SystemExit("a raw COPY stream failed")
+    return seconds
+
+
+def _copy_each(raw: str, share: list[dict]) -> None:
+    for rows in share:
+        raw_copy(raw, rows)
+
+
 def stored_rows_of(engine: Engine, trust: str) -> dict[str, tuple[list[str], list[tuple]]]:
     """One trust's register rows as stored: {table: (columns, rows)}."""
     out = {}
@@ -171,6 +197,11 @@ def main(argv: list[str] | None = None) -> None:
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         table.add("import memory: peak of this process / of a worker", f"{peak_rss_mb():,.0f} / {children:,.0f} MB",
                   note="target < 2,048 MB")
+        if args.jobs > 1:
+            raw = recreate(args.pg, SCHEMAS[1])
+            streams_s = raw_streams(national, raw, trusts, args.jobs)
+            table.add(f"import (--jobs {args.jobs}) vs raw COPY in {args.jobs} streams at once", imp_s, streams_s,
+                      note=f"raw {copied / streams_s:,.0f} rows/s")
     first = "T0001"
     one = recreate(args.pg, SCHEMAS[2])
     import_many(one, [args.out / first], show_progress=False)
