@@ -31,15 +31,27 @@ def _cell(value: object) -> str:
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
     if isinstance(value, date | Decimal):
         return str(value)
-    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+    return _escaped(str(value))
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
 
 
 def _column_text(values: list) -> list[str]:
-    """`_cell` of each value, each distinct value (of each type: 1 and True differ) written once."""
+    """`_cell` of each value: text and whole numbers directly, any other value (of each type: 1.0
+    and True differ) worked out once."""
     memo: dict[tuple[type, object], str] = {}
     out = []
     for value in values:
-        key = (type(value), value)
+        kind = type(value)
+        if kind is str:
+            out.append(_escaped(value))
+            continue
+        if kind is int:
+            out.append(str(value))
+            continue
+        key = (kind, value)
         try:
             text = memo[key]
         except KeyError:

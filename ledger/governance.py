@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from ledger import audit, calendar, evidence, models, periods
+from ledger.bulk import insert_rows
 from ledger.engine import eligibility as elig
 from ledger.engine import status as st
 from ledger.engine.figures import Figures, compute
@@ -115,14 +116,14 @@ def _lock(conn: Connection, trust: str, line_id: str, seq: int, now: datetime) -
 
 
 def _lock_many(conn: Connection, trust: str, seqs: dict[str, int], now: datetime) -> None:
-    """Lock the lines an import validated (thousands at once): one read of the trust, one insert."""
+    """Lock the lines an import validated (thousands at once): one read of the trust, one bulk insert."""
     if not seqs:
         return
     rows = conn.execute(select(LINES.c.line_id, *(LINES.c[f] for f in LINE_FIELDS))
                         .where(LINES.c.trust == trust)).mappings()
-    conn.execute(LOCKED_LINES.insert(), [{"trust": trust, "line_id": r["line_id"], "row_hash": row_hash(r),
-                                          "event_seq": seqs[r["line_id"]], "locked_at": now}
-                                         for r in rows if r["line_id"] in seqs])
+    insert_rows(conn, LOCKED_LINES, [{"trust": trust, "line_id": r["line_id"], "row_hash": row_hash(r),
+                                      "event_seq": seqs[r["line_id"]], "locked_at": now}
+                                     for r in rows if r["line_id"] in seqs])
 
 
 def _is_locked(conn: Connection, trust: str, line_id: str) -> bool:
@@ -319,7 +320,7 @@ def _insert_versions(conn: Connection, figures: Figures, made: list[tuple],
                      "actor": actor, "event_seq": event["seq"], "recorded_at": event["recorded_at"],
                      "params": audit.canonical({k: str(v) for k, v in params.items()}),
                      "months": audit.canonical(plan), "total_pence": sum(plan.values())})
-    conn.execute(VERSIONS.insert(), rows)
+    insert_rows(conn, VERSIONS, rows)
 
 
 def plan_versions(frames: Frames, fy: str) -> pd.DataFrame:
