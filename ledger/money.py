@@ -113,7 +113,11 @@ def _div_round(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 def exact_product(*factors: np.ndarray) -> np.ndarray:
     """Multiply int64 arrays exactly: int64 when every element's product is safely inside it,
-    else Python ints (an object array; `div_round` brings it back to pence)."""
+    else Python ints (an object array; `div_round` brings it back to pence).
+
+    Which path is judged on a float estimate of each product with a margin of 2x (float's error
+    is far smaller); the products themselves are always integer arithmetic.
+    """
     arrays = [np.asarray(f) for f in factors]
     estimate = np.ones(np.broadcast_shapes(*(a.shape for a in arrays)))
     for arr in arrays:
