@@ -160,6 +160,17 @@ def test_xlsx_formulas_and_merged_cells_are_refused(tmp_path) -> None:
     ]
 
 
+def test_formula_text_in_a_csv_register_is_refused_like_a_formula_cell(tmp_path) -> None:
+    t = good()
+    t["SavingLines"][1][12] = " =1200*1"  # (finding) annual_volume, as a spreadsheet would run it
+    t["Actuals"][1][3] = '=HYPERLINK("http://x.example","1.00")'  # (finding) price_paid
+    t["SavingLines"][1][-1] = "net = gross - fees"  # an equals sign inside text is text
+    assert problems(tmp_path, t) == [
+        "SavingLines.csv:2:annual_volume: holds a formula (=1200*1); paste values instead",
+        'Actuals.csv:2:price_paid: holds a formula (=HYPERLINK("http://x.example","1.00")); paste values instead',
+    ]
+
+
 def test_excel_numbers_and_dates_are_read_exactly(tmp_path) -> None:
     from datetime import datetime
 

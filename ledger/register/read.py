@@ -184,7 +184,7 @@ class Register:
         def rows() -> Iterator[tuple[int, list[object]]]:
             try:
                 for values in reader:
-                    yield reader.line_num, list(values)
+                    yield reader.line_num, _formulas_marked(values)
             except (UnicodeDecodeError, csv.Error) as exc:
                 raise LedgerError(f"{path}:{reader.line_num}: cannot read CSV ({exc})") from None
             finally:
@@ -198,6 +198,14 @@ class FormulaCell:
 
     def __init__(self, text: str) -> None:
         self.text = text
+
+
+def _formulas_marked(values: list[str]) -> list[object]:
+    """A CSV row with formula text (`=...`) as FormulaCell, refused like a workbook's formula cell:
+    a CSV has no formulas, but a spreadsheet opening the text (or an export of it) would run it."""
+    if "=" not in "".join(values):
+        return values
+    return [FormulaCell(v.strip()) if v.lstrip().startswith("=") else v for v in values]
 
 
 def _cell_value(cell: object) -> object:

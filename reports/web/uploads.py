@@ -5,13 +5,11 @@ size cap; a workbook is opened only after its zip directory has been checked (to
 too much uncompressed data or an absurd compression ratio is a zip bomb and is refused). The
 register then goes through `ledger.register.load.import_register`, the same all-or-nothing
 import as `savings import`, so its row-level messages are the CLI's, word for word (a formula
-in a cell, a wrong number, a missing column ...), and a refused register writes nothing. One
-check is added for CSV files, which have no formula cells: text starting with `=` is refused
-as the importer refuses a workbook's formula cell.
+in a cell or formula text in a CSV, a wrong number, a missing column ...), and a refused
+register writes nothing.
 """
 from __future__ import annotations
 
-import csv
 import re
 import tempfile
 import zipfile
@@ -76,30 +74,6 @@ def check_workbook(path: Path) -> None:
             raise LedgerError(f"{path.name}: a zip file but not an .xlsx workbook; nothing was written")
 
 
-def check_csv_formulas(folder: Path) -> None:
-    """Refuse CSV cells that hold formula text (`=...`): a spreadsheet opening an export would run them.
-
-    A workbook's formula cells are refused by the importer itself; a CSV has no formula cells, only
-    text, so the same refusal is made here, in the importer's words and `file:sheet:row:column` form.
-    """
-    problems = load.Problems()
-    for path in sorted(folder.glob("*.csv")):
-        try:
-            with path.open(newline="", encoding="utf-8-sig") as fh:
-                reader = csv.reader(fh)
-                header = [h.strip().lower() for h in next(reader, [])]
-                for values in reader:
-                    for i, value in enumerate(values):
-                        if value.lstrip().startswith("="):
-                            column = header[i] if i < len(header) else str(i + 1)
-                            problems.add(f"{folder.name}/{path.name}", reader.line_num, column,
-                                         f"holds a formula ({value.strip()[:40]}); paste values instead")
-        except (UnicodeDecodeError, csv.Error):
-            continue  # unreadable files are reported by the importer, in its words
-    if problems.count:
-        raise load.RegisterInvalid(problems)
-
-
 def register_trust(path: Path) -> str:
     """The org code on the register's Trust sheet (first data row), read before importing anything."""
     with Register(path) as register:
@@ -142,7 +116,6 @@ async def import_upload(engine, files: list[UploadFile], trust: str) -> load.Imp
                 name = safe_name(upload.filename or "")
                 stem = name[:-4].lower()
                 await save_upload(upload, target / f"{SHEET_BY_NAME[stem].name}.csv")
-            check_csv_formulas(target)
         found = register_trust(target)
         if found and found != trust:
             raise LedgerError(f"this register is for trust {found}, not {trust}: upload it from {found}'s page "
