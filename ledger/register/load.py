@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -344,6 +344,29 @@ class _Importer:
             self.problems.add(where, row_no, "amount", "give the notified amount, or the income to estimate it from")
         if sheet == "SavingLines" and record.get("end_date") and record["end_date"] < record["go_live"]:
             self.problems.add(where, row_no, "end_date", "end date is before go_live")
+
+
+def check_row(sheet: Sheet, cells: Mapping[str, object], ids: dict[str, set[str] | None], problems: Problems,
+              where: str = "form", row_no: int = 1) -> dict | None:
+    """One row typed and checked exactly as a register row is, outside an import (the web app's
+    forms): the same parsers, references and messages. None, with `problems` told why, if wrong.
+
+    `ids` holds the ids each referenced sheet already has (`{"Schemes": {...}, ...}`).
+    """
+    importer = _Importer(None, None, where, lambda _rows: None)  # type: ignore[arg-type]
+    importer.problems, importer.ids = problems, ids
+    columns = {c.name: c for c in sheet.columns if c.name in cells}
+    parsers = {name: parser_for(column) for name, column in columns.items()}
+    return importer._record(sheet, where, row_no, dict(cells), columns, parsers)
+
+
+def stored_row(table: Table, record: Mapping[str, object], trust: str) -> dict:
+    """A checked row as `table` stores it: register names mapped, unknown columns dropped, defaults
+    where the row is silent (the web app's forms; an import stores whole sheets at once)."""
+    row = {RENAMES.get(k, k): v for k, v in record.items() if not k.startswith("+")}
+    row = {k: v for k, v in row.items() if k in table.c}
+    row.update(trust=trust, source_row=0)
+    return {c.name: row.get(c.name, _default(c)) for c in table.c if c.name != "id"}
 
 
 def _default(column) -> object:

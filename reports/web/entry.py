@@ -20,7 +20,6 @@ from ledger.errors import LedgerError
 from ledger.frames import load_frames, trust_policy
 from ledger.locks import LOCKED_LINES
 from ledger.register import load
-from ledger.register.parse import parser_for
 from ledger.register.spec import SHEET_BY_NAME
 
 LINES = models.SavingLine.__table__
@@ -58,26 +57,15 @@ def _ids(conn: Connection, model, column: str, trust: str) -> set[str]:
 def check_row(conn: Connection, trust: str, sheet_name: str, cells: Mapping[str, str]) -> dict:
     """Parse and check one form row as the importer checks a register row; FormErrors if wrong."""
     sheet = SHEET_BY_NAME[sheet_name.lower()]
-    importer = load._Importer(conn, None, "form", lambda _rows: None)  # its row checks, without a register file
-    importer.problems = _Collected()
-    importer.trust = trust
-    importer.ids = {"Schemes": _ids(conn, models.Scheme, "scheme_id", trust),
-                    "Contracts": _ids(conn, models.Contract, "contract_id", trust),
-                    "SavingLines": _ids(conn, models.SavingLine, "line_id", trust)}
-    columns = {c.name: c for c in sheet.columns if c.name in cells}
-    parsers = {name: parser_for(col) for name, col in columns.items()}
-    values = {name: (cells.get(name) or "").strip() for name in columns}
-    record = importer._record(sheet, "form", 1, values, columns, parsers)
+    problems = _Collected()
+    ids: dict[str, set[str] | None] = {"Schemes": _ids(conn, models.Scheme, "scheme_id", trust),
+                                       "Contracts": _ids(conn, models.Contract, "contract_id", trust),
+                                       "SavingLines": _ids(conn, models.SavingLine, "line_id", trust)}
+    values = {c.name: (cells.get(c.name) or "").strip() for c in sheet.columns if c.name in cells}
+    record = load.check_row(sheet, values, ids, problems)
     if record is None:
-        raise FormErrors(importer.problems.by_column)
+        raise FormErrors(problems.by_column)
     return record
-
-
-def _stored(table, record: Mapping, trust: str) -> dict:
-    row = {load.RENAMES.get(k, k): v for k, v in record.items() if not k.startswith("+")}
-    row = {k: v for k, v in row.items() if k in table.c}
-    row.update(trust=trust, source_row=0)
-    return {c.name: row.get(c.name, load._default(c)) for c in table.c if c.name != "id"}
 
 
 def _trust_exists(conn: Connection, trust: str) -> None:
@@ -110,7 +98,7 @@ def create_line(engine: Engine, trust: str, cells: Mapping[str, str], person: st
         if line_id in _ids(conn, models.SavingLine, "line_id", trust):
             raise FormErrors({"line_id": f"line {line_id} already exists in {trust}; choose another id"})
         _open(conn, trust, record["go_live"], "go_live", "a new line")
-        row = _stored(LINES, {**record, "created_by": person}, trust)
+        row = load.stored_row(LINES, {**record, "created_by": person}, trust)
         conn.execute(LINES.insert(), [row])
         audit.append_events(conn, [_event(trust, line_id, "create", person, role, "entered on the web",
                                           {"scheme_id": row["scheme_id"], "benefit_type": row["benefit_type"]})])
@@ -145,7 +133,7 @@ def edit_line(engine: Engine, trust: str, line_id: str, cells: Mapping[str, str]
                                                         "line_id": line_id})
         _open(conn, trust, old["go_live"], "go_live", "a change to this line")
         _open(conn, trust, record["go_live"], "go_live", "a change to this line")
-        row = _stored(LINES, {**record, "created_by": old["created_by"]}, trust)
+        row = load.stored_row(LINES, {**record, "created_by": old["created_by"]}, trust)
         changed = {k: str(v) for k, v in row.items() if k not in ("source_row", "extra") and old[k] != v}
         if not changed:
             return
@@ -166,7 +154,7 @@ def add_actual(engine: Engine, trust: str, line_id: str, cells: Mapping[str, str
                                                     "volume": cells.get("volume", ""),
                                                     "price_paid": cells.get("price_paid", "")})
         _open(conn, trust, calendar.month_start(record["month"]), "month", "an actual")
-        conn.execute(table.insert(), [_stored(table, record, trust)])
+        conn.execute(table.insert(), [load.stored_row(table, record, trust)])
         audit.append_events(conn, [_event(trust, line_id, "actual", person, role,
                                           f"actual for {calendar.month_label(record['month'])}",
                                           {"volume": cells.get("volume", ""),
@@ -188,7 +176,7 @@ def add_budget(engine: Engine, trust: str, line_id: str, cells: Mapping[str, str
         if taken is not None:
             raise FormErrors({"adjustment_id": f"adjustment {adjustment_id} already exists (line {taken})"})
         _open(conn, trust, record["effective_from"], "effective_from", "a budget removal")
-        conn.execute(table.insert(), [_stored(table, record, trust)])
+        conn.execute(table.insert(), [load.stored_row(table, record, trust)])
         audit.append_events(conn, [_event(trust, line_id, "budget", person, role, f"budget removal {adjustment_id}",
                                           {"adjustment_id": adjustment_id, "amount": cells.get("amount", ""),
                                            "ledger_ref": record["ledger_ref"]})])
