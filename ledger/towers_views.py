@@ -187,7 +187,7 @@ def print_rollup(data: dict) -> None:
 
     rows = [row(t["trust"], t["region"], t) for t in data["trusts"]]
     if region is None:
-        rows += [row(f"{r['trusts']} trusts", r["region"], r) for r in data["regions"]]
+        rows += [row(f"{r['trusts']} trust{'' if r['trusts'] == 1 else 's'}", r["region"], r) for r in data["regions"]]
     rows.append(row(f"TOTAL ({data['total']['trusts']})", region or "all", data["total"]))
     typer.echo(f"{data['fy']}  {'region ' + region if region else 'all regions'}\n")
     typer.echo(table(["trust", "region", "CIP plan", "CIP delivered", "at risk", "forecast", "cost avoidance",
