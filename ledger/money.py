@@ -90,15 +90,16 @@ SAFE = 2**62  # |values| below this add, double and round in int64 without overf
 def div_round(numerator: np.ndarray, denominator: np.ndarray | int) -> np.ndarray:
     """Exact integer division rounded half away from zero, element-wise.
 
-    Works on int64 where the numerator fits, and on Python ints only for the elements that do
-    not (an object array from `exact_product`), so an amount is never silently wrapped or turned
-    into a float, and a few very large amounts do not slow down all the others.
+    Works on int64 where the numerator is small enough to double, and on Python ints only for
+    the elements that are not (or are already Python ints, from `exact_product`), so an amount
+    is never silently wrapped or turned into a float, and a few very large amounts do not slow
+    down all the others.
     """
     num = np.asarray(numerator)
     den = np.broadcast_to(np.asarray(denominator), num.shape)
-    if object not in (num.dtype, den.dtype):
+    wide = np.abs(num.astype(float)) >= SAFE / 2  # 2 x |num| + den would leave int64
+    if not wide.any() and object not in (num.dtype, den.dtype):
         return _div_round(num, den)
-    wide = np.abs(num.astype(float)) >= SAFE / 2
     out = np.empty(num.shape, dtype=np.int64)
     out[~wide] = _div_round(num[~wide].astype(np.int64), den[~wide].astype(np.int64))
     out[wide] = _div_round(num[wide].astype(object), den[wide].astype(object)).astype(np.int64)

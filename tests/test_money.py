@@ -64,6 +64,11 @@ def test_products_rounded_exactly_whether_or_not_they_fit_int64(rows: list[tuple
     assert money.div_round(product, den).tolist() == [_half_away(x * y, d) for x, y, d in rows]
 
 
+def test_an_int64_numerator_too_large_to_double_is_still_divided_exactly() -> None:
+    num = np.array([2**62 + 1, -(2**62 + 1), 7], dtype=np.int64)
+    assert money.div_round(num, 2).tolist() == [_half_away(2**62 + 1, 2), _half_away(-(2**62 + 1), 2), 4]
+
+
 def test_a_product_of_two_large_factors_from_different_rows_stays_int64() -> None:
     a = np.array([2**40, 1], dtype=np.int64)
     b = np.array([1, 2**40], dtype=np.int64)
