@@ -21,11 +21,11 @@ from ledger import audit, calendar, evidence, models, periods
 from ledger.bulk import insert_rows
 from ledger.engine import eligibility as elig
 from ledger.engine import status as st
-from ledger.engine.figures import Figures, compute
+from ledger.engine.figures import Figures, compute, planned
 from ledger.errors import LedgerError
 from ledger.fingerprint import fingerprint
 from ledger.frames import Frames, load_frames, trust_policy
-from ledger.locks import LINE_FIELDS, LOCKED_LINES, row_hash
+from ledger.locks import LINE_FIELDS, LOCKED_LINES, fields_hash, row_hash
 from ledger.money import from_pence
 from ledger.register.read import Register
 from ledger.register.spec import ROLES
@@ -119,11 +119,10 @@ def _lock_many(conn: Connection, trust: str, seqs: dict[str, int], now: datetime
     """Lock the lines an import validated (thousands at once): one read of the trust, one bulk insert."""
     if not seqs:
         return
-    rows = conn.execute(select(LINES.c.line_id, *(LINES.c[f] for f in LINE_FIELDS))
-                        .where(LINES.c.trust == trust)).mappings()
-    insert_rows(conn, LOCKED_LINES, [{"trust": trust, "line_id": r["line_id"], "row_hash": row_hash(r),
-                                      "event_seq": seqs[r["line_id"]], "locked_at": now}
-                                     for r in rows if r["line_id"] in seqs])
+    rows = conn.execute(select(LINES.c.line_id, *(LINES.c[f] for f in LINE_FIELDS)).where(LINES.c.trust == trust))
+    insert_rows(conn, LOCKED_LINES, [{"trust": trust, "line_id": r[0], "row_hash": fields_hash(r[1:]),
+                                      "event_seq": seqs[r[0]], "locked_at": now}
+                                     for r in rows if r[0] in seqs])
 
 
 def _is_locked(conn: Connection, trust: str, line_id: str) -> bool:
@@ -242,7 +241,8 @@ def advance(engine: Engine, line_id: str, to: str, person: str, role: str, reaso
             events.append(_plan_event(line.trust, line_id, 1, "plan as approved", person))
         stored = audit.append_events(conn, events, now)
         if to == "PLAN_APPROVED":
-            _insert_versions(conn, line.figures, [(line_id, 1, "plan as approved", person, stored[1])])
+            _insert_versions(conn, line.figures.lines, [(line_id, 1, "plan as approved", person, stored[1])],
+                             plan_months(line.figures.months[line.figures.months["line_id"] == line_id]))
     return Outcome(trust, line_id, to, f"line {line_id}: {status} -> {to}")
 
 
@@ -289,9 +289,9 @@ def reverse(engine: Engine, line_id: str, reason: str, person: str, role: str = 
 # --- plan versions -------------------------------------------------------------------------------
 
 
-def plan_months(figures: Figures) -> dict[str, dict[str, int]]:
-    """Each line's CIP plan by month, `{line_id: {"2025-11": pence, ...}}` (what a version stores)."""
-    months = figures.months
+def plan_months(months: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Each line's CIP plan by month, `{line_id: {"2025-11": pence, ...}}` (what a version stores),
+    from `line_id`, `month` and `cip_plan` columns (`Figures.months`)."""
     numbers = months["month"].tolist()
     labels = {m: calendar.month_label(int(m)) for m in set(numbers)}
     out: dict[str, dict[str, int]] = {}
@@ -305,11 +305,11 @@ def _plan_event(trust: str, line_id: str, version: int, reason: str, actor: str)
             "reason": reason, "details": {"version": version}}
 
 
-def _insert_versions(conn: Connection, figures: Figures, made: list[tuple],
-                     months: dict[str, dict[str, int]] | None = None) -> None:
-    """Store the plan versions `made` (line, version, reason, actor, event); `months` if already known."""
-    months = plan_months(figures) if months is None else months
-    lines = figures.lines.set_index("line_id")
+def _insert_versions(conn: Connection, lines: pd.DataFrame, made: list[tuple],
+                     months: dict[str, dict[str, int]]) -> None:
+    """Store the plan versions `made` (line, version, reason, actor, event) of `lines` (line facts),
+    each with its plan by month (`plan_months`)."""
+    lines = lines.set_index("line_id")
     rows = []
     wanted = lines.index.isin([m[0] for m in made])
     fields = lines.loc[wanted, ["baseline_micro", "new_micro", "annual_volume_milli", "go_live"]].to_dict("index")
@@ -348,8 +348,8 @@ def after_import(conn: Connection, trust: str, register: Register, digest: str, 
     label = register.label
     frames = load_frames(conn, trust, skip=("actuals",))
     evidence.store_register_files(conn, trust, frames.evidence, register.path, register.where("Evidence"))
-    figures = compute(frames, trust_policy(frames))
-    facts = figures.lines.set_index("line_id")
+    lines, cip_months = planned(frames, trust_policy(frames))
+    facts = lines.set_index("line_id")
     locked = set(conn.execute(select(LOCKED_LINES.c.line_id).where(LOCKED_LINES.c.trust == trust)).scalars())
     before = st.line_status(frames.lines, frames.schemes, frames.events, pd.Series(dtype=bool))["status"]
     events: list[dict] = []
@@ -360,10 +360,10 @@ def after_import(conn: Connection, trust: str, register: Register, digest: str, 
     if not frames.plan_versions.empty:
         last = frames.plan_versions.sort_values("version").groupby("line_id").last()
         latest = {i: (int(r.version), r.months) for i, r in last.iterrows()}
-    months = plan_months(figures)
-    planned = facts[[st.reached(s, "PLAN_APPROVED") for s in facts["status"]]]
+    months = plan_months(cip_months)
+    approved = facts[[st.reached(s, "PLAN_APPROVED") for s in facts["status"]]]
     made = []
-    for line_id in planned.index:
+    for line_id in approved.index:
         version, stored = latest.get(line_id, (0, None))
         if stored is not None and stored == audit.canonical(months.get(line_id, {})):
             continue
@@ -377,8 +377,8 @@ def after_import(conn: Connection, trust: str, register: Register, digest: str, 
     _lock_many(conn, trust, {line_id: event["seq"] for line_id, event in zip(newly.index, stored, strict=False)}, now)
     plan_events = stored[len(newly):len(newly) + len(made)]
     if made:
-        _insert_versions(conn, figures, [(m[0], m[1], m[2], IMPORTER, e) for m, e in zip(made, plan_events,
-                                                                                        strict=True)], months)
+        _insert_versions(conn, lines, [(m[0], m[1], m[2], IMPORTER, e) for m, e in zip(made, plan_events,
+                                                                                      strict=True)], months)
 
 
 def verify_lines(conn: Connection, trust: str | None = None) -> tuple[int, list[audit.Problem]]:

@@ -213,10 +213,27 @@ def _claimed(facts: pd.DataFrame, annual: np.ndarray, one_off: np.ndarray, go_mo
                      index=pd.MultiIndex.from_arrays([r[order], f[order]], names=["rank", "fy_year"]))
 
 
+def _go_month(facts: pd.DataFrame) -> np.ndarray:
+    return phasing.as_days(facts["go_live"]).astype("datetime64[M]").astype(np.int64) + 1970 * 12
+
+
+def planned(frames: Frames, policy: Policy) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each line's facts and its CIP plan by month (F2): `compute`'s `lines` (without the grade) and
+    the `line_id`, `month`, `cip_plan` of its `months`, without reading actuals or summing years.
+
+    What an import records as locks and plan versions (R-GOV-1), at under half the cost of `compute`.
+    """
+    facts = line_facts(frames, policy)
+    months = _months(facts, "cip_end")
+    months["cip_plan"] = phasing.plan_pence(months, facts["annual_units"].to_numpy(np.int64),
+                                            facts["one_off"].to_numpy(), _go_month(facts))
+    return facts, months[["line_id", "month", "cip_plan"]]
+
+
 def compute(frames: Frames, policy: Policy) -> Figures:
     """All figures for one trust under `policy` (pure: no database, no files)."""
     facts = line_facts(frames, policy)
-    go_month = phasing.as_days(facts["go_live"]).astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    go_month = _go_month(facts)
     one_off = facts["one_off"].to_numpy()
     annual = facts["annual_units"].to_numpy(np.int64)
     avoided = facts["avoided_units"].to_numpy(np.int64)
