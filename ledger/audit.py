@@ -51,9 +51,15 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def canonical(data: object) -> str:
-    """One JSON text for a value: sorted keys, no spaces (what gets hashed and stored)."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    """One JSON text for a value: sorted keys, no spaces (what gets hashed and stored).
+
+    One encoder serves every call (`json.dumps` with these options builds a new one each time).
+    """
+    return _CANONICAL.encode(data)
 
 
 def event_hash(prev_hash: str, event: Mapping) -> str:

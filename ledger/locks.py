@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Table, false, func, or_, select
@@ -61,7 +61,12 @@ BY_TABLE = {spec.table.name: (sheet, spec) for sheet, spec in SPECS.items()}
 
 def row_hash(row: Mapping) -> str:
     """sha256 of a line's locked fields (stored in LockedLine, re-checked by `audit verify`)."""
-    return hashlib.sha256(audit.canonical([row.get(f) for f in LINE_FIELDS]).encode()).hexdigest()
+    return fields_hash([row.get(f) for f in LINE_FIELDS])
+
+
+def fields_hash(values: Sequence) -> str:
+    """`row_hash` of a line's LINE_FIELDS values, given in that order."""
+    return hashlib.sha256(audit.canonical(list(values)).encode()).hexdigest()
 
 
 def _blank(column) -> object:
