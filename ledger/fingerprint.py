@@ -39,8 +39,15 @@ def _escaped(text: str) -> str:
 
 
 def _column_text(values: list) -> list[str]:
-    """`_cell` of each value: text and whole numbers directly, any other value (of each type: 1.0
-    and True differ) worked out once."""
+    """`_cell` of each value: a column all of text or all of ints at once, else text and whole
+    numbers directly and any other value (of each type: 1.0 and True differ) worked out once."""
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        joined = "".join(values)
+        if "\\" not in joined and "\t" not in joined and "\n" not in joined:
+            return values
+    if kinds == {int}:
+        return list(map(str, values))
     memo: dict[tuple[type, object], str] = {}
     out = []
     for value in values:

@@ -6,9 +6,11 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ledger.db import open_ledger
-from ledger.fingerprint import fingerprint
+from ledger.fingerprint import _cell, _column_text, fingerprint
 from ledger.frames import load_frames
 from ledger.register.load import import_register
 
@@ -35,3 +37,20 @@ def test_a_changed_value_or_an_earlier_cut_changes_it(tmp_path):
     assert fingerprint(replace(frames, actuals=actuals)) != fingerprint(frames)
     earlier = load_frames(open_ledger(f"sqlite:///{tmp_path}/l.db"), "RE1", date(2026, 2, 28))
     assert fingerprint(earlier) != fingerprint(frames)
+
+
+def test_text_with_a_tab_or_newline_cannot_pass_for_two_cells():
+    """A note holding a tab would otherwise read as two cells; escaped, it stays one."""
+    assert _column_text(["a\tb", "c"]) == ["a\\tb", "c"]
+    assert _column_text(["line\none", "back\\slash"]) == ["line\\none", "back\\\\slash"]
+
+
+cells = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
+                  st.text(alphabet="ab\t\n\\ ", max_size=4), st.dates(), st.decimals(allow_nan=False, places=2))
+
+
+@given(st.lists(cells, max_size=8) | st.lists(st.text(alphabet="ab\t\n\\", max_size=4), max_size=8)
+       | st.lists(st.integers(), max_size=8))
+def test_a_column_at_once_writes_each_value_as_one_cell_would(values):
+    """The column-at-a-time text (all text, all ints, or mixed) is `_cell` of each value, exactly."""
+    assert _column_text(values) == [_cell(v) for v in values]
