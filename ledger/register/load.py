@@ -116,7 +116,7 @@ def import_register(engine: Engine, path: Path, progress: Callable[[int], None] 
     digest = fingerprint(path) if path.exists() else ""
     with Register(path) as register, engine.connect() as conn:
         importer = _Importer(conn, register, print_name, progress or (lambda _rows: None))
-        with conn.begin() as tx:
+        with conn.begin() as tx, collector.paused():  # some 100,000 objects a register, no cycles
             result = importer.run(digest)
             if importer.problems.count:
                 tx.rollback()
@@ -198,8 +198,7 @@ class _Importer:
         defaults = {c.name: _default(c) for c in table.c if c.name != "id"}
         fixed = {"trust": self.trust, **({"source": "register"} if sheet.name == "SignOffs" else {})}
         extra = "extra" if sheet.name == "SavingLines" else None
-        with collector.paused():
-            read = self._load_batches(sheet, table, raw, columns, parsers, stored, defaults, fixed, extra)
+        read = self._load_batches(sheet, table, raw, columns, parsers, stored, defaults, fixed, extra)
         self.progress(read % PROGRESS_EVERY)
         return read
 
