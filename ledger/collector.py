@@ -1,6 +1,6 @@
 """Pausing Python's cyclic garbage collector around bulk object building (DESIGN.md "Scale").
 
-The import's batches and the per-line JSON each make some 100,000 lists, tuples and dicts and no
+A register's import and the per-line JSON each make some 100,000 lists, tuples and dicts and no
 reference cycles; the collector's passes over them (and over everything else alive) cost about
 as much as building them. Nothing is lost: anything cyclic is collected once it is resumed.
 """
