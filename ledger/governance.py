@@ -119,7 +119,8 @@ def _lock_many(conn: Connection, trust: str, seqs: dict[str, int], now: datetime
     """Lock the lines an import validated (thousands at once): one read of the trust, one bulk insert."""
     if not seqs:
         return
-    rows = conn.execute(select(LINES.c.line_id, *(LINES.c[f] for f in LINE_FIELDS)).where(LINES.c.trust == trust))
+    rows = conn.execute(select(LINES.c.line_id, *(LINES.c[f] for f in LINE_FIELDS))
+                        .where(LINES.c.trust == trust)).all()
     insert_rows(conn, LOCKED_LINES, [{"trust": trust, "line_id": r[0], "row_hash": fields_hash(r[1:]),
                                       "event_seq": seqs[r[0]], "locked_at": now}
                                      for r in rows if r[0] in seqs])
