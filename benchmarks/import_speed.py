@@ -7,7 +7,9 @@ as the ledger stores them. Then, in the same run, on fresh databases with the le
   psycopg `COPY ... FROM STDIN` (PostgreSQL), one transaction: the database's own limit;
 - the ledger's insert path (`ledger.bulk.insert_rows`, what the import calls) on the same rows;
 - the whole import (`savings import DIR --all`): read the CSV, parse and check every cell, insert,
-  then the governance step (validation events, line locks, plan versions, audit chain).
+  then the governance step (validation events, line locks, plan versions, audit chain);
+- for scale, the standard library's csv.reader over the same files and nothing else: what any
+  importer of these registers pays before it types a single cell.
 
 Target (issue 9): the ledger's inserts, and the whole import, within 2x of the raw baseline on
 each backend. SQLite rows also print the CPU ratio (SQLite runs inside this process, so that is
@@ -19,6 +21,7 @@ so there only wall time compares.
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import sqlite3
 import tempfile
@@ -76,6 +79,17 @@ def raw_copy(url: str, rows: dict[str, tuple[list[str], list[tuple]]]) -> None:
                     for row in data:
                         copy.write_row(row)
     engine.dispose()
+
+
+def read_csv_only(folders: list[Path]) -> int:
+    """What any importer pays before it types a cell: the standard library's csv.reader over every
+    register file, each row made a list of strings. Returns the rows read."""
+    n = 0
+    for folder in folders:
+        for path in sorted(folder.glob("*.csv")):
+            with path.open(newline="", encoding="utf-8-sig") as fh:
+                n += sum(1 for _ in csv.reader(fh))
+    return n
 
 
 def ledger_inserts(url: str, rows: dict[str, tuple[list[str], list[tuple]]]) -> None:
@@ -145,6 +159,9 @@ def main(argv: list[str] | None = None) -> None:
                   cpu=(ins_cpu, base_cpu))
         table.add("SQLite: whole import (parse, check, insert, governance)", full_s, base_s, target=2.0,
                   note=rate(full_s), cpu=(full_cpu, base_cpu))
+        read_s, read_cpu, _ = timed_cpu(lambda: read_csv_only(folders))
+        table.add("  for scale: csv.reader over the same files, nothing typed", read_s, base_s, note=rate(read_s),
+                  cpu=(read_cpu, base_cpu))
         if not args.no_pg:
             with pg_schema(args.pg) as pg:
                 base_pg, _ = timed(lambda: raw_copy(pg, rows))
