@@ -18,7 +18,6 @@ from ledger import db
 from ledger.engine import summary as summ
 from ledger.errors import LedgerError
 from ledger.policy import DEFAULT, load_toml
-from ledger.register import template
 
 app = typer.Typer(help="savings-ledger: what counts as CIP, to the penny, and why the rest does not.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -89,6 +88,8 @@ def template_cmd(file: Annotated[Path, typer.Argument(help="Where to write the e
 
     Example: savings template register.xlsx
     """
+    from ledger.register import template  # openpyxl, loaded only for the command that needs it
+
     template.write_template(file)
     typer.echo(f"wrote {file}")
 
