@@ -41,6 +41,18 @@ def test_import_speed_times_every_register_row_on_both_backends(pg_url, tmp_path
     assert len(judged) == 4 and all(re.search(r"\b(ok|MISSED)\b", line) for line in judged)
 
 
+def test_import_speed_on_sqlite_alone_also_reads_the_files_for_scale(tmp_path, capsys):
+    import_speed.main(["--trusts", "1", "--lines", "30", "--no-pg"])
+    out = capsys.readouterr().out
+    assert "PostgreSQL" not in out
+    folders = generate(tmp_path, 1, 30, seed=1)
+    every_line = sum(len(path.read_text(encoding="utf-8-sig").splitlines()) for path in folders[0].glob("*.csv"))
+    scale = next(line for line in out.splitlines() if "for scale: csv.reader" in line)
+    assert f"{every_line:,} CSV rows" in scale  # headers and the Trust sheet included: every row read
+    judged = [line for line in out.splitlines() if "<= 2x" in line]
+    assert len(judged) == 2 and all(line.startswith("SQLite") for line in judged)
+
+
 def test_engine_speed_runs_the_whole_engine_against_its_baseline(capsys):
     engine_speed.main(["--lines", "300", "--actuals", "3000"])
     out = capsys.readouterr().out
