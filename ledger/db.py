@@ -62,8 +62,8 @@ def stored_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine) -> None:
     """Apply every migration the database does not have yet.
 
-    A database already at HEAD_REVISION (nearly every command) is checked with one query, without
-    loading Alembic, which is a fifth of a command's start-up.
+    A database already at HEAD_REVISION (nearly every command) is recognised by reading its
+    alembic_version table, without loading Alembic, which is a fifth of a command's start-up.
     """
     if stored_revision(engine) == HEAD_REVISION:
         return
