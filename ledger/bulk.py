@@ -6,7 +6,9 @@ SQLAlchemy building a parameter dict per row, which cost more than SQLite's own 
 """
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Connection
@@ -48,3 +50,41 @@ def _copy(conn: Connection, table: Table, columns: Mapping[str, Sequence[object]
     with raw.cursor() as cur, cur.copy(sql) as copy:
         for row in zip(*columns.values(), strict=True):
             copy.write_row(row)
+
+
+class Background:
+    """`insert_columns` run in order while the caller goes on working, inside its transaction.
+
+    On PostgreSQL the server stores rows while this process parses the next batch or works out
+    the import's governance step: one worker thread sends each COPY (waiting on the server holds
+    no lock on Python), with at most `QUEUED` batches handed over and not yet stored, so memory
+    stays bounded. SQLite stores rows inside this process, so there each insert runs at once.
+    Leaving the block waits for every insert and raises the first one's error; until then the
+    caller must not use the connection.
+    """
+
+    QUEUED = 2
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._pool = ThreadPoolExecutor(1, "ledger-copy") if conn.dialect.name == "postgresql" else None
+        self._pending: deque[Future] = deque()
+
+    def insert(self, table: Table, columns: Mapping[str, Sequence[object]]) -> None:
+        if self._pool is None:
+            insert_columns(self.conn, table, columns)
+            return
+        while len(self._pending) >= self.QUEUED:
+            self._pending.popleft().result()
+        self._pending.append(self._pool.submit(insert_columns, self.conn, table, columns))
+
+    def __enter__(self) -> Background:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        try:
+            while self._pending:
+                self._pending.popleft().result()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)

@@ -4,7 +4,8 @@ Each command is one transaction holding the trust's write lock: it reads the lin
 refuses an illegal step with a message that says why and what to do instead, and records what it
 did as audit events (plus a sign-off row, a line lock or a plan version). Sign-offs remain the one
 rule for "validated" (ledger.engine.eligibility); the command records the VALIDATED event when the
-last required approval arrives. `after_import` records the same things for a register import.
+last required approval arrives. `read_for_import`, `plan_import` and `record_import` record the same
+things for a register import.
 """
 from __future__ import annotations
 
@@ -113,17 +114,6 @@ def _lock(conn: Connection, trust: str, line_id: str, seq: int, now: datetime) -
     row = conn.execute(select(LINES).where(LINES.c.trust == trust, LINES.c.line_id == line_id)).mappings().one()
     conn.execute(LOCKED_LINES.insert(), [{"trust": trust, "line_id": line_id, "row_hash": row_hash(row),
                                           "event_seq": seq, "locked_at": now}])
-
-
-def _lock_many(conn: Connection, trust: str, seqs: dict[str, int], now: datetime) -> None:
-    """Lock the lines an import validated (thousands at once): one read of the trust, one bulk insert."""
-    if not seqs:
-        return
-    rows = conn.execute(select(LINES.c.line_id, *(LINES.c[f] for f in LINE_FIELDS))
-                        .where(LINES.c.trust == trust)).all()
-    insert_rows(conn, LOCKED_LINES, [{"trust": trust, "line_id": r[0], "row_hash": fields_hash(r[1:]),
-                                      "event_seq": seqs[r[0]], "locked_at": now}
-                                     for r in rows if r[0] in seqs])
 
 
 def _is_locked(conn: Connection, trust: str, line_id: str) -> bool:
@@ -242,8 +232,9 @@ def advance(engine: Engine, line_id: str, to: str, person: str, role: str, reaso
             events.append(_plan_event(line.trust, line_id, 1, "plan as approved", person))
         stored = audit.append_events(conn, events, now)
         if to == "PLAN_APPROVED":
-            _insert_versions(conn, line.figures.lines, [(line_id, 1, "plan as approved", person, stored[1])],
-                             plan_months(line.figures.months[line.figures.months["line_id"] == line_id]))
+            months = plan_months(line.figures.months[line.figures.months["line_id"] == line_id])
+            _insert_versions(conn, _version_rows(line.figures.lines, [(line_id, 1, "plan as approved", person)],
+                                                 months), [stored[1]])
     return Outcome(trust, line_id, to, f"line {line_id}: {status} -> {to}")
 
 
@@ -306,22 +297,26 @@ def _plan_event(trust: str, line_id: str, version: int, reason: str, actor: str)
             "reason": reason, "details": {"version": version}}
 
 
-def _insert_versions(conn: Connection, lines: pd.DataFrame, made: list[tuple],
-                     months: dict[str, dict[str, int]]) -> None:
-    """Store the plan versions `made` (line, version, reason, actor, event) of `lines` (line facts),
-    each with its plan by month (`plan_months`)."""
+def _version_rows(lines: pd.DataFrame, made: list[tuple], months: dict[str, dict[str, int]]) -> list[dict]:
+    """Plan-version rows for `made` (line, version, reason, actor) of `lines` (line facts), each
+    with its plan by month (`plan_months`); `_insert_versions` adds the event that records each."""
     lines = lines.set_index("line_id")
-    rows = []
     wanted = lines.index.isin([m[0] for m in made])
     fields = lines.loc[wanted, ["baseline_micro", "new_micro", "annual_volume_milli", "go_live"]].to_dict("index")
-    for line_id, version, reason, actor, event in made:
-        params = fields[line_id]
+    rows = []
+    for line_id, version, reason, actor in made:
         plan = months.get(line_id, {})
-        rows.append({"trust": event["trust"], "line_id": line_id, "version": version, "reason": reason,
-                     "actor": actor, "event_seq": event["seq"], "recorded_at": event["recorded_at"],
-                     "params": audit.canonical({k: str(v) for k, v in params.items()}),
+        rows.append({"line_id": line_id, "version": version, "reason": reason, "actor": actor,
+                     "params": audit.canonical({k: str(v) for k, v in fields[line_id].items()}),
                      "months": audit.canonical(plan), "total_pence": sum(plan.values())})
-    insert_rows(conn, VERSIONS, rows)
+    return rows
+
+
+def _insert_versions(conn: Connection, rows: list[dict], events: list[dict]) -> None:
+    """Store plan versions (`_version_rows`), each with the stored event that records it."""
+    insert_rows(conn, VERSIONS, [{"trust": event["trust"], **row, "event_seq": event["seq"],
+                                  "recorded_at": event["recorded_at"]}
+                                 for row, event in zip(rows, events, strict=True)])
 
 
 def plan_versions(frames: Frames, fy: str) -> pd.DataFrame:
@@ -342,21 +337,49 @@ def plan_versions(frames: Frames, fy: str) -> pd.DataFrame:
 # --- after a register import ---------------------------------------------------------------------
 
 
-def after_import(conn: Connection, trust: str, register: Register, digest: str, now: datetime | None = None) -> None:
-    """Record what a register import changed: evidence files stored, lines its sign-offs validated
-    (events and locks), plans approved or re-planned (versions), and the import itself."""
-    now = now or audit.utc_now()
-    label = register.label
+@dataclass(frozen=True)
+class ImportRecord:
+    """What a register import records, worked out from the trust as read back without its actuals.
+
+    The import reads the trust (`read_for_import`), works this out (`plan_import`) while its
+    actuals are still going into the database, then stores it (`record_import`).
+    """
+
+    trust: str
+    frames: Frames
+    events: list[dict]  # lines validated, then plan versions, then the import itself
+    locks: list[tuple[str, str]]  # (line, row hash) of each line validated, in event order
+    versions: list[dict]  # `_version_rows`, in event order
+
+
+@dataclass(frozen=True)
+class ImportRead:
+    """The trust read back inside the import's transaction, before its actuals go in."""
+
+    frames: Frames
+    locked: set[str]
+    line_fields: list[tuple]  # (line_id, *LINE_FIELDS) as the database holds them, for the locks
+
+
+def read_for_import(conn: Connection, trust: str) -> ImportRead:
+    """Everything the governance step of an import reads (the trust without its actuals)."""
     frames = load_frames(conn, trust, skip=("actuals",))
-    evidence.store_register_files(conn, trust, frames.evidence, register.path, register.where("Evidence"))
+    locked = set(conn.execute(select(LOCKED_LINES.c.line_id).where(LOCKED_LINES.c.trust == trust)).scalars())
+    line_fields = conn.execute(select(LINES.c.line_id, *(LINES.c[f] for f in LINE_FIELDS))
+                               .where(LINES.c.trust == trust)).all()
+    return ImportRead(frames, locked, line_fields)
+
+
+def plan_import(read: ImportRead, label: str, digest: str) -> ImportRecord:
+    """R-ELG-1, R-GOV-1: lines the register's sign-offs validated (events and locks), plans approved
+    or re-planned (versions), and the import event with the data's fingerprint; no database."""
+    frames, trust = read.frames, read.frames.trust["org_code"]
     lines, cip_months = planned(frames, trust_policy(frames))
     facts = lines.set_index("line_id")
-    locked = set(conn.execute(select(LOCKED_LINES.c.line_id).where(LOCKED_LINES.c.trust == trust)).scalars())
     before = st.line_status(frames.lines, frames.schemes, frames.events, pd.Series(dtype=bool))["status"]
-    events: list[dict] = []
-    newly = facts[facts["validated"] & (facts["status"] == "VALIDATED") & ~facts.index.isin(locked)]
-    events += [_line_event(trust, line_id, before[line_id], "VALIDATED", IMPORTER, "",
-                           f"validated by sign-offs in {label}") for line_id in newly.index]
+    newly = facts[facts["validated"] & (facts["status"] == "VALIDATED") & ~facts.index.isin(read.locked)].index
+    events = [_line_event(trust, line_id, before[line_id], "VALIDATED", IMPORTER, "",
+                          f"validated by sign-offs in {label}") for line_id in newly]
     latest = {}
     if not frames.plan_versions.empty:
         last = frames.plan_versions.sort_values("version").groupby("line_id").last()
@@ -369,17 +392,28 @@ def after_import(conn: Connection, trust: str, register: Register, digest: str, 
         if stored is not None and stored == audit.canonical(months.get(line_id, {})):
             continue
         reason = "plan as approved (recorded at import)" if version == 0 else f"re-planned in {label}"
-        made.append((line_id, version + 1, reason))
+        made.append((line_id, version + 1, reason, IMPORTER))
         events.append(_plan_event(trust, line_id, version + 1, reason, IMPORTER))
     data = fingerprint(replace(frames, events=pd.DataFrame(), plan_versions=pd.DataFrame()))
     events.append({"trust": trust, "entity": "register", "entity_id": label, "action": "import", "actor": IMPORTER,
                    "details": {"register_sha256": digest, "data": data, "validated": len(newly), "plans": len(made)}})
-    stored = audit.append_events(conn, events, now)
-    _lock_many(conn, trust, {line_id: event["seq"] for line_id, event in zip(newly.index, stored, strict=False)}, now)
-    plan_events = stored[len(newly):len(newly) + len(made)]
-    if made:
-        _insert_versions(conn, lines, [(m[0], m[1], m[2], IMPORTER, e) for m, e in zip(made, plan_events,
-                                                                                      strict=True)], months)
+    fields = {r[0]: r[1:] for r in read.line_fields}
+    return ImportRecord(trust, frames, events, [(line_id, fields_hash(fields[line_id])) for line_id in newly],
+                        _version_rows(lines, made, months))
+
+
+def record_import(conn: Connection, record: ImportRecord, register: Register, now: datetime | None = None) -> None:
+    """Store what `plan_import` worked out: the register's evidence files, the events (hash-chained),
+    the locks of the lines validated and the plan versions."""
+    now = now or audit.utc_now()
+    evidence.store_register_files(conn, record.trust, record.frames.evidence, register.path,
+                                  register.where("Evidence"))
+    stored = audit.append_events(conn, record.events, now)
+    insert_rows(conn, LOCKED_LINES, [{"trust": record.trust, "line_id": line_id, "row_hash": digest,
+                                      "event_seq": event["seq"], "locked_at": now}
+                                     for (line_id, digest), event in zip(record.locks, stored, strict=False)])
+    first = len(record.locks)
+    _insert_versions(conn, record.versions, stored[first:first + len(record.versions)])
 
 
 def verify_lines(conn: Connection, trust: str | None = None) -> tuple[int, list[audit.Problem]]:

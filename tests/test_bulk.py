@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import create_engine, insert, select
+import psycopg
+import pytest
+from sqlalchemy import create_engine, func, insert, select
 
 from ledger import models
-from ledger.bulk import insert_columns, insert_rows
+from ledger.bulk import Background, insert_columns, insert_rows
 from ledger.db import open_ledger
 
 
@@ -43,3 +45,49 @@ def test_dates_and_instants_are_stored_as_sqlalchemy_stores_them(tmp_path) -> No
         assert stored[0] == stored[1] == stored[2]
         assert conn.exec_driver_sql("SELECT date FROM signoff").scalar() == "2025-04-01"
         assert conn.execute(select(events.c.recorded_at).where(events.c.seq == 1)).scalar() == when
+
+
+def _schemes(ids: list[str]) -> dict[str, list]:
+    n = len(ids)
+    return {"trust": ["RT1"] * n, "scheme_id": ids, "title": ["T"] * n, "division": [""] * n,
+            "category": [""] * n, "owner": [""] * n, "maturity": ["in_progress"] * n, "stage": [""] * n,
+            "qia_required": [False] * n, "qia_ref": [""] * n, "source_row": list(range(2, n + 2))}
+
+
+@pytest.mark.pg
+def test_background_copies_every_batch_in_order_with_a_bounded_queue(pg_ledger_url) -> None:
+    engine = open_ledger(pg_ledger_url)
+    table = models.SignOff.__table__  # surrogate ids: the order rows reached the database
+    people = [f"P{batch}-{i}" for batch in range(6) for i in range(500)]
+    with engine.begin() as conn:
+        with Background(conn) as background:
+            for start in range(0, len(people), 500):
+                batch = people[start:start + 500]
+                background.insert(table, {"trust": ["RT1"] * 500, "line_id": ["L1"] * 500, "role": ["finance"] * 500,
+                                          "person": batch, "decision": ["approve"] * 500,
+                                          "date": [date(2025, 4, 1)] * 500, "comment": [""] * 500,
+                                          "source": ["register"] * 500, "source_row": [0] * 500})
+                assert len(background._pending) <= Background.QUEUED
+        assert conn.execute(select(table.c.person).order_by(table.c.id)).scalars().all() == people
+    engine.dispose()
+
+
+@pytest.mark.pg
+def test_background_raises_the_databases_error_and_the_transaction_rolls_back(pg_ledger_url) -> None:
+    engine = open_ledger(pg_ledger_url)
+    table = models.Scheme.__table__
+    with pytest.raises(psycopg.errors.UniqueViolation), engine.begin() as conn, Background(conn) as background:
+        background.insert(table, _schemes(["S1", "S2"]))
+        background.insert(table, _schemes(["S3", "S1"]))  # S1 again: the primary key refuses it
+        background.insert(table, _schemes(["S4"]))
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(table)).scalar() == 0
+    engine.dispose()
+
+
+def test_background_inserts_at_once_on_sqlite(tmp_path) -> None:
+    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+    table = models.Scheme.__table__
+    with engine.begin() as conn, Background(conn) as background:
+        background.insert(table, _schemes(["S1", "S2"]))
+        assert conn.execute(select(func.count()).select_from(table)).scalar() == 2

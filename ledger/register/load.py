@@ -2,10 +2,13 @@
 
 The register is read sheet by sheet in the order of `spec.SHEETS`, each row parsed and checked,
 references checked against the sheets before it, and rows inserted in batches inside one
-transaction. A batch is parsed a column at a time (`columns.parse_chunk`); one with any
-problem goes again through the per-row path here, which words each problem. Any problem rolls
-the whole transaction back, so the ledger is left exactly as it was. Importing a register whose
-bytes have already been imported for the trust changes nothing.
+transaction, each batch going in while the next is parsed (`bulk.Background`). The Actuals, the
+biggest sheet and one no other sheet names, come last: the governance step reads the trust back
+without them and works out what to record while they go in. A batch is parsed a column at a time
+(`columns.parse_chunk`); one with any problem goes again through the per-row path here, which
+words each problem. Any problem rolls the whole transaction back, so the ledger is left exactly
+as it was. Importing a register whose bytes have already been imported for the trust changes
+nothing.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from ledger import collector, governance, models
-from ledger.bulk import insert_columns
+from ledger.bulk import Background
 from ledger.errors import LedgerError
 from ledger.locks import ImportGuard
 from ledger.register.columns import parse_chunk, table_columns
@@ -34,6 +37,7 @@ from ledger.register.spec import DEFERRAL_TYPES, SHEET_BY_NAME, SHEETS, Sheet
 MAX_REPORTED = 1000
 BATCH = 20_000
 PROGRESS_EVERY = 5_000
+ACTUALS = SHEET_BY_NAME["actuals"]  # read last: no sheet names its rows, and governance does not read them
 
 
 @dataclass
@@ -162,14 +166,23 @@ class _Importer:
             "org_code": self.trust, "name": trust["name"], "trust_type": trust["trust_type"],
             "region": trust.get("region") or ""}])
         counts: dict[str, int] = {}
-        for sheet in SHEETS[1:]:
-            if sheet.name.lower() in present:
-                counts[sheet.name] = self._load_sheet(sheet, present)
+        with Background(self.conn) as background:
+            for sheet in SHEETS[1:]:
+                if sheet.name.lower() in present and sheet is not ACTUALS:
+                    counts[sheet.name] = self._load_sheet(sheet, present, background.insert)
+        read = None if self.problems.count else governance.read_for_import(self.conn, self.trust)
+        record = None
+        with Background(self.conn) as background:  # the governance step is worked out as the actuals go in
+            if ACTUALS.name.lower() in present:
+                counts[ACTUALS.name] = self._load_sheet(ACTUALS, present, background.insert)
+            if read is not None and not self.problems.count:
+                record = governance.plan_import(read, self.register.label, digest)
         if not self.problems.count:  # rows that failed to parse would show as "removed": report those first
             for problem in self.guard.check():
                 self.problems.add(*problem)
         if not self.problems.count:
-            governance.after_import(self.conn, self.trust, self.register, digest)
+            governance.record_import(self.conn, record, self.register)
+        counts = {sheet.name: counts[sheet.name] for sheet in SHEETS if sheet.name in counts}
         self.conn.execute(models.RegisterImport.__table__.insert(), [{
             "trust": self.trust, "source": self.label, "fingerprint": digest,
             "rows": sum(counts.values()), "imported_at": datetime.now(UTC)}])
@@ -186,8 +199,8 @@ class _Importer:
             self.conn.execute(stmt)
         self.conn.execute(delete(models.Trust).where(models.Trust.org_code == self.trust))
 
-    def _load_sheet(self, sheet: Sheet, present: dict[str, str]) -> int:
-        """Read, check and insert one sheet, BATCH rows at a time; return the rows it holds."""
+    def _load_sheet(self, sheet: Sheet, present: dict[str, str], insert: Callable) -> int:
+        """Read, check and `insert` one sheet, BATCH rows at a time; return the rows it holds."""
         table = TABLES[sheet.name].__table__
         opened = self._open(sheet, present)
         if opened is None:
@@ -198,13 +211,13 @@ class _Importer:
         defaults = {c.name: _default(c) for c in table.c if c.name != "id"}
         fixed = {"trust": self.trust, **({"source": "register"} if sheet.name == "SignOffs" else {})}
         extra = "extra" if sheet.name == "SavingLines" else None
-        read = self._load_batches(sheet, table, raw, columns, parsers, stored, defaults, fixed, extra)
+        read = self._load_batches(sheet, table, raw, columns, parsers, stored, defaults, fixed, extra, insert)
         self.progress(read % PROGRESS_EVERY)
         return read
 
     def _load_batches(self, sheet: Sheet, table: Table, raw: RawSheet, columns: dict, parsers: dict,
                       stored: dict[str, str], defaults: dict[str, object], fixed: dict[str, object],
-                      extra: str | None) -> int:
+                      extra: str | None, insert: Callable) -> int:
         """Each batch of the sheet typed, checked, shown to the guard and inserted; return the rows read."""
         seen: dict[tuple, int] = {}
         read = 0
@@ -228,7 +241,7 @@ class _Importer:
             if values is None:
                 values = {k: [r.get(k, blank) for r in rows] for k, blank in defaults.items()}
             if not self.problems.count:
-                insert_columns(self.conn, table, values)
+                insert(table, values)
         return read
 
     @staticmethod
