@@ -15,9 +15,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+PROBE_STEPS = 2_000_000
+
+
+def python_speed() -> float:
+    """CPU seconds for a fixed pure-Python loop of PROBE_STEPS additions: how fast this machine is
+    right now, so that absolute times taken on different days can be compared (the ratios, each
+    against a baseline of the same run, need no such help)."""
+    start = time.process_time()
+    total = 0
+    for step in range(PROBE_STEPS):
+        total += step
+    return time.process_time() - start
+
 
 def machine() -> str:
-    """CPU model, cores, memory, load and Python: the line every table is printed under."""
+    """CPU model, cores, memory, load, Python and its speed today: the line every table is printed under."""
     model = "unknown CPU"
     with Path("/proc/cpuinfo").open() as fh:
         for line in fh:
@@ -31,7 +44,7 @@ def machine() -> str:
                 mem_kb = int(line.split()[1])
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (f"{model}, {os.cpu_count()} cores, {mem_kb / 1024 / 1024:.0f} GB RAM, load average {load}, "
-            f"Python {platform.python_version()}")
+            f"Python {platform.python_version()}, {PROBE_STEPS:,}-step Python loop in {python_speed():.2f} s CPU")
 
 
 def peak_rss_mb() -> float:
