@@ -338,6 +338,15 @@ def plan_versions(frames: Frames, fy: str) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
+class ImportRead:
+    """The trust read back inside the import's transaction, before its actuals go in."""
+
+    frames: Frames
+    locked: set[str]
+    line_fields: list[tuple]  # (line_id, *LINE_FIELDS) as the database holds them, for the locks
+
+
+@dataclass(frozen=True)
 class ImportRecord:
     """What a register import records, worked out from the trust as read back without its actuals.
 
@@ -350,15 +359,6 @@ class ImportRecord:
     events: list[dict]  # lines validated, then plan versions, then the import itself
     locks: list[tuple[str, str]]  # (line, row hash) of each line validated, in event order
     versions: list[dict]  # `_version_rows`, in event order
-
-
-@dataclass(frozen=True)
-class ImportRead:
-    """The trust read back inside the import's transaction, before its actuals go in."""
-
-    frames: Frames
-    locked: set[str]
-    line_fields: list[tuple]  # (line_id, *LINE_FIELDS) as the database holds them, for the locks
 
 
 def read_for_import(conn: Connection, trust: str) -> ImportRead:

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 
 from ledger.db import open_ledger
 from ledger.errors import LedgerError
+from ledger.register import load
 from ledger.register.load import RegisterInvalid, count_rows, import_register
 from tests.ledgers import base, budget, line, monthly, signed, write_register
 
@@ -99,6 +100,37 @@ def test_deferral_is_rejected_at_entry(tmp_path) -> None:
     t["SavingLines"][1][6] = "STOCK_RUNDOWN"
     got = problems(tmp_path, t)
     assert got[0].startswith("SavingLines.csv:2:benefit_type: R-ELG-6")
+
+
+def test_actuals_are_checked_last_and_every_sheets_problems_are_reported(tmp_path) -> None:
+    t = good()
+    t["Actuals"][2][3] = "free"
+    t["BudgetAdjustments"][1][5] = "twelve hundred"
+    t["SignOffs"][1][0] = "GHOST"
+    assert problems(tmp_path, t) == [
+        "BudgetAdjustments.csv:2:amount: not a number ('twelve hundred')",
+        "SignOffs.csv:2:line_id: names savingline 'GHOST', which is not in SavingLines",
+        "Actuals.csv:3:price_paid: not a number ('free')",
+    ]
+
+
+@pytest.mark.pg
+def test_a_problem_after_actuals_batches_went_in_leaves_postgresql_as_it_was(pg_ledger_url, tmp_path,
+                                                                            monkeypatch) -> None:
+    engine = open_ledger(pg_ledger_url)
+    import_register(engine, write_register(tmp_path / "ok", good()))
+    before = count_rows(engine, "RT1")
+    monkeypatch.setattr(load, "BATCH", 2)  # the first Actuals batches are sent before the bad row is read
+    t = good()
+    t["Actuals"] += monthly("L1", "2025-07", 6, "100", "1.00")
+    t["Actuals"][-1][2] = "lots"
+    with pytest.raises(RegisterInvalid, match=r"Actuals\.csv:10:volume"):
+        import_register(engine, write_register(tmp_path / "bad", t))
+    assert count_rows(engine, "RT1") == before
+    t["Actuals"][-1][2] = "100"
+    assert import_register(engine, write_register(tmp_path / "fixed", t)).rows["Actuals"] == 9
+    assert count_rows(engine, "RT1")["Actuals"] == 9
+    engine.dispose()
 
 
 def test_blank_rows_are_skipped(tmp_path) -> None:
