@@ -75,7 +75,7 @@ def trust_count(url: str) -> int:
 
 
 def one_trust_queries(url: str, trust: str, fy: str, as_at: date) -> dict[str, float]:
-    """Library time of what `summary`, `lines`, `check` and `towers` do for one trust (best of 3)."""
+    """Library time of what `summary`, `lines`, `check` and `towers` do for one trust (best of 5)."""
     engine = open_ledger(url)
     ref = reference.load_reference(engine)
 
@@ -89,7 +89,7 @@ def one_trust_queries(url: str, trust: str, fy: str, as_at: date) -> dict[str, f
         "check": lambda: summ.load_trust(engine, trust).findings,
         "towers": towers,
     }
-    out = {name: timed(fn, repeat=3)[0] for name, fn in runs.items()}
+    out = {name: timed(fn, repeat=5)[0] for name, fn in runs.items()}
     engine.dispose()
     return out
 
