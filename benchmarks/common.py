@@ -15,6 +15,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from ledger import models
+from ledger.register.load import TABLES
+
 PROBE_STEPS = 2_000_000
 
 
@@ -45,6 +51,40 @@ def machine() -> str:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (f"{model}, {os.cpu_count()} cores, {mem_kb / 1024 / 1024:.0f} GB RAM, load average {load}, "
             f"Python {platform.python_version()}, {PROBE_STEPS:,}-step Python loop in {python_speed():.2f} s CPU")
+
+
+STORED = (models.Trust, *TABLES.values(), models.AuditEvent, models.LockedLine, models.PlanVersion,
+          models.RegisterImport)  # every table a register import inserts rows into
+REGISTER_TABLES = frozenset(model.__table__.name for model in TABLES.values())
+
+Rows = dict[str, tuple[list[str], list[tuple]]]  # table name: (columns, rows)
+
+
+def stored_rows(engine: Engine, trust: str | None = None) -> Rows:
+    """The rows an import stored, of one trust or of all: the register's rows and the governance
+    step's (the trust, audit events, line locks, plan versions, the import's record). Surrogate
+    `id` columns are left out, for the database to number as it did for the import."""
+    out = {}
+    with engine.connect() as conn:
+        for model in STORED:
+            table = model.__table__
+            columns = [c.name for c in table.c if c.name != "id"]
+            query = select(*(table.c[c] for c in columns))
+            if trust is not None:
+                query = query.where((table.c.org_code if model is models.Trust else table.c.trust) == trust)
+            rows = [tuple(r) for r in conn.execute(query)]
+            if rows:
+                out[table.name] = (columns, rows)
+    return out
+
+
+def register_only(rows: Rows) -> Rows:
+    """Of `rows`, the register's sheets alone: what the raw baselines held until 28 November 2026."""
+    return {name: value for name, value in rows.items() if name in REGISTER_TABLES}
+
+
+def row_count(rows: Rows) -> int:
+    return sum(len(data) for _columns, data in rows.values())
 
 
 def peak_rss_mb() -> float:
