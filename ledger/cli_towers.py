@@ -33,6 +33,7 @@ from ledger.engine.summary import default_as_at
 from ledger.errors import LedgerError
 from ledger.policy import DEFAULT, load_toml
 from ledger.reference import towers as reference
+from ledger.textout import progress_bar
 
 ItemsOption = Annotated[bool, typer.Option("--items", help="List the difference line by line.")]
 TopOption = Annotated[int, typer.Option("--top", help="How many price-variance items to list.")]
@@ -137,7 +138,8 @@ def rollup_summary(db_url: str | None, region: str | None, fy: str, as_at: str |
     when = parse_as_at(as_at) or default_as_at(fy, date.today())
     try:
         base = load_toml(policy) if policy else DEFAULT
-        data = rollup.rollup(db.open_ledger(db_url), fy, when, region, base).to_json()
+        with progress_bar("rolling up trusts") as progress:
+            data = rollup.rollup(db.open_ledger(db_url), fy, when, region, base, progress=progress).to_json()
     except LedgerError as exc:
         raise fail(str(exc)) from None
     if as_json:

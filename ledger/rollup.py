@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -171,27 +173,35 @@ def trusts_in(engine: Engine, region: str | None = None) -> list[dict]:
 
 
 def rollup(engine: Engine, fy: str, as_at: date, region: str | None = None, base: Policy = DEFAULT,
-           jobs: int | None = None) -> Rollup:
+           jobs: int | None = None, progress: Callable[[int, int], None] | None = None) -> Rollup:
     """Every trust of `region` (or of the ledger) for `fy` as known at `as_at`, each exactly as
     `savings summary --trust` gives it.
 
     `jobs` worker processes share the trusts (default: one per CPU from `PARALLEL_FROM` trusts
     up, on a database other processes can open). Each trust is still computed alone, by the same
     code, so the result does not depend on how many there are; nationally it halves the time on
-    two cores (docs/performance.md).
+    two cores (docs/performance.md). `progress(done, total)` is called as each trust's row is
+    ready, in trust order (the command line draws a bar with it on a terminal).
     """
     trusts = trusts_in(engine, region)
     codes = [t["org_code"] for t in trusts]
     shared = engine.url.get_backend_name() != "sqlite" or engine.url.database not in (None, "", ":memory:")
     if jobs is None:
         jobs = (os.cpu_count() or 1) if len(codes) >= PARALLEL_FROM and shared else 1
-    if jobs > 1 and shared:
-        url = engine.url.render_as_string(hide_password=False)
-        context = multiprocessing.get_context("spawn")  # no connection inherited from this process
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init, initargs=(url,)) as pool:
-            figures = list(pool.map(_trust_summary, codes, repeat(fy), repeat(as_at), repeat(base), chunksize=2))
-    else:
-        figures = [summary(load_trust(engine, code, as_at, base), fy) for code in codes]
+    figures: list[dict] = []
+    with ExitStack() as stack:
+        if jobs > 1 and shared:
+            url = engine.url.render_as_string(hide_password=False)
+            context = multiprocessing.get_context("spawn")  # no connection inherited from this process
+            pool = stack.enter_context(ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init,
+                                                           initargs=(url,)))
+            results = pool.map(_trust_summary, codes, repeat(fy), repeat(as_at), repeat(base), chunksize=2)
+        else:
+            results = (summary(load_trust(engine, code, as_at, base), fy) for code in codes)
+        for figure in results:
+            figures.append(figure)
+            if progress is not None:
+                progress(len(figures), len(codes))
     rows = [TrustRow(t["org_code"], t["name"], (t["region"] or "").strip(), t["trust_type"], f)
             for t, f in zip(trusts, figures, strict=True)]
     return Rollup(fy, rows[0].region if region is not None else None, tuple(rows))

@@ -1,7 +1,9 @@
-"""Aligned plain-text tables for people at a terminal (the JSON views are for programs)."""
+"""Plain text for people at a terminal: aligned tables, and a bar for long steps (the JSON views are for programs)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 
 import typer
@@ -66,3 +68,24 @@ def print_lines(data: list[dict], fy: str | None) -> None:
     typer.echo(f"Figures for {fy}")
     typer.echo(table(["line", "grade", "cash", "recurrent", "FYE", "plan", "delivered", "CIP", "at risk", "rules"],
                      rows, {4, 5, 6, 7, 8}))
+
+
+@contextmanager
+def progress_bar(label: str, show: bool | None = None) -> Iterator[Callable[[int, int], None]]:
+    """`update(done, total)` for a long step, drawn as a bar on stderr and gone when the step ends.
+
+    By default it is drawn only when stderr is a terminal, so piped or logged output stays clean;
+    `show=True` draws it anyway (as a terminal would see it).
+    """
+    if show is None:
+        show = sys.stderr.isatty()
+    if not show:
+        yield lambda _done, _total: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True, force_terminal=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
