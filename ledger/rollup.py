@@ -180,14 +180,16 @@ def rollup(engine: Engine, fy: str, as_at: date, region: str | None = None, base
     `jobs` worker processes share the trusts (default: one per CPU from `PARALLEL_FROM` trusts
     up, on a database other processes can open). Each trust is still computed alone, by the same
     code, so the result does not depend on how many there are; nationally it halves the time on
-    two cores (docs/performance.md). `progress(done, total)` is called as each trust's row is
-    ready, in trust order (the command line draws a bar with it on a terminal).
+    two cores (docs/performance.md). `progress(done, total)` is called once the trusts are known
+    and as each trust's row is ready, in trust order (the command line draws a bar with it).
     """
     trusts = trusts_in(engine, region)
     codes = [t["org_code"] for t in trusts]
     shared = engine.url.get_backend_name() != "sqlite" or engine.url.database not in (None, "", ":memory:")
     if jobs is None:
         jobs = (os.cpu_count() or 1) if len(codes) >= PARALLEL_FROM and shared else 1
+    report = progress or (lambda _done, _total: None)
+    report(0, len(codes))
     figures: list[dict] = []
     with ExitStack() as stack:
         if jobs > 1 and shared:
@@ -200,8 +202,7 @@ def rollup(engine: Engine, fy: str, as_at: date, region: str | None = None, base
             results = (summary(load_trust(engine, code, as_at, base), fy) for code in codes)
         for figure in results:
             figures.append(figure)
-            if progress is not None:
-                progress(len(figures), len(codes))
+            report(len(figures), len(codes))
     rows = [TrustRow(t["org_code"], t["name"], (t["region"] or "").strip(), t["trust_type"], f)
             for t, f in zip(trusts, figures, strict=True)]
     return Rollup(fy, rows[0].region if region is not None else None, tuple(rows))
