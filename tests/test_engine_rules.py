@@ -1,7 +1,13 @@
 """Counting rules one by one: each a tiny ledger, its findings and its exact figures."""
 from __future__ import annotations
 
+from datetime import date
+
+import numpy as np
+
+from ledger import calendar
 from ledger.engine.bridge import bridge
+from ledger.engine.status import NEVER, active_until
 from ledger.engine.summary import lines, summary
 from tests.ledgers import base, budget, line, load, monthly, signed
 
@@ -119,6 +125,38 @@ def test_a_duplicate_repeats_the_earliest_line_and_on_a_tie_the_lower_id(tmp_pat
     assert (repeats.loc["L1"], repeats.loc["L3"]) == ("L0", "L0")  # L0 and L1 went live together: L0 is lower
 
 
+def test_a_withdrawn_line_does_not_block_the_line_that_replaces_it(tmp_path) -> None:
+    t = base()
+    t["Schemes"].append(["S0", "Old scheme", "Surgery", "Clinical consumables", "Owner", "fully_developed",
+                         "WITHDRAWN", "false", "QIA-0"])
+    t["SavingLines"] += [line("L0", "2.00", "1.50", "1200", "2025-04-01", product="GLOVE", scheme="S0"),
+                         line("L1", "2.00", "1.00", "1200", "2025-05-01", product="GLOVE")]
+    t["Actuals"] += monthly("L1", "2025-05", 11, "100", "1.00")
+    t["BudgetAdjustments"].append(budget("B1", "L1", "1200.00", "2025-05-01"))
+    t["SignOffs"] += signed("L1")
+    ty = load(tmp_path, t)
+    assert cip(ty, "L1") == {"cip": "1100.00", "at_risk": "0.00", "grade": "A"}  # 11 months x £100
+    assert "R-DUP-1" not in rules_of(ty, "L1") + rules_of(ty, "L0")
+
+
+def test_a_price_line_and_a_volume_line_on_one_product_both_count(tmp_path) -> None:
+    t = base()
+    t["SavingLines"][0] += ["baseline_volume"]
+    t["SavingLines"] += [[*line("P1", "2.00", "1.00", "1200", "2025-04-01", product="GLOVE"), ""],
+                         [*line("V1", "1.00", "1.00", "1200", "2025-04-01", product="GLOVE",
+                                kind="DEMAND_MANAGEMENT"), "1440"],  # (1440 - 1200) x £1.00 = £240 a year
+                         [*line("P2", "2.00", "1.50", "1200", "2025-06-01", product="GLOVE"), ""]]  # (finding)
+    t["Actuals"] += monthly("P1", "2025-04", 12, "100", "1.00") + monthly("V1", "2025-04", 12, "100", "1.00")
+    t["BudgetAdjustments"] += [budget("B1", "P1", "1200.00", "2025-04-01"), budget("B2", "V1", "240.00", "2025-04-01")]
+    t["SignOffs"] += signed("P1") + signed("V1") + signed("P2")
+    ty = load(tmp_path, t)
+    assert cip(ty, "P1")["cip"] == "1200.00" and cip(ty, "V1")["cip"] == "240.00"
+    repeats = ty.figures.lines.set_index("line_id")["duplicate_of"]
+    assert repeats.isna().loc["P1"] and repeats.isna().loc["V1"] and repeats.loc["P2"] == "P1"
+    assert "R-DUP-1" in rules_of(ty, "P2") and "R-DUP-1" not in rules_of(ty, "V1")
+    assert summary(ty, FY)["cip"]["delivered"] == "1440.00"
+
+
 def test_cost_avoidance_is_never_cip(tmp_path) -> None:
     t = one_line(kind="COST_AVOIDANCE_TENDER")
     ty = load(tmp_path, t)
@@ -180,3 +218,10 @@ def test_a_trust_with_no_lines_yet_has_zero_figures(tmp_path) -> None:
     s = summary(ty, FY)
     assert (s["cip"]["plan"], s["cip"]["delivered"], s["exceptions"]) == ("0.00", "0.00", {"errors": 0, "warnings": 0})
     assert lines(ty) == []
+
+
+def test_a_line_is_active_until_its_stop_month() -> None:
+    end = np.array(["2026-04-01"] * 3, dtype="datetime64[D]")
+    stop = np.array([NEVER, 0, calendar.month_index(date(2025, 10, 1))])
+    until = active_until(end, stop)
+    assert until[0] == end[0] and until[1] < np.datetime64("1000-01-01") and str(until[2]) == "2025-10-01"

@@ -95,20 +95,28 @@ def qia_status(lines: pd.DataFrame, schemes: pd.DataFrame, policy: Policy) -> pd
 
 
 def duplicates(lines: pd.DataFrame, start: pd.Series, end: pd.Series) -> pd.Series:
-    """R-DUP-1: a (product, cost centre) can be on one active line per period.
+    """R-DUP-1: a (product, cost centre) can be on one active line per period and effect.
 
-    Where two lines on the same product and cost centre have overlapping windows, the later one
-    (by go-live, then id) is the duplicate; the Series maps it to the line it repeats: the
-    earliest to go live of those it overlaps, the lowest id among lines going live the same day.
+    `end` is when each line stops being active (`status.active_until`): a withdrawn or rejected
+    line never blocks another, a reversed one only until its stop month. The effect is price
+    (the prices differ, or no baseline volume is given) or volume (a baseline volume is given,
+    F3), or both: a price line and a demand-management line on the same product each count.
+    Where two lines share an effect on the same product and cost centre in overlapping periods,
+    the later one (by go-live, then id) is the duplicate; the Series maps it to the line it
+    repeats: the earliest to go live of those it overlaps, the lowest id among lines going live
+    the same day.
     """
+    volume = lines["baseline_volume_milli"].notna().to_numpy()
+    price = (lines["baseline_micro"] != lines["new_micro"]).to_numpy() | ~volume
     frame = pd.DataFrame({"line_id": lines["line_id"].to_numpy(), "product_code": lines["product_code"].to_numpy(),
                           "cost_centre": lines["cost_centre"].to_numpy(), "start": start.to_numpy(),
-                          "end": end.to_numpy()})
-    frame = frame[frame["product_code"].fillna("").str.strip() != ""]
+                          "end": end.to_numpy(), "price": price, "volume": volume})
+    frame = frame[(frame["product_code"].fillna("").str.strip() != "") & (frame["start"] < frame["end"])]
     pairs = frame.merge(frame, on=["product_code", "cost_centre"], suffixes=("", "_other"))
     earlier = (pairs["start_other"] < pairs["start"]) | (
         (pairs["start_other"] == pairs["start"]) & (pairs["line_id_other"] < pairs["line_id"]))
     overlap = (pairs["start_other"] < pairs["end"]) & (pairs["start"] < pairs["end_other"])
-    dup = (pairs[earlier & overlap].sort_values(["start_other", "line_id_other"])  # ties: the lower id
+    same_effect = (pairs["price"] & pairs["price_other"]) | (pairs["volume"] & pairs["volume_other"])
+    dup = (pairs[earlier & overlap & same_effect].sort_values(["start_other", "line_id_other"])  # ties: lower id
            .groupby("line_id")["line_id_other"].first())
     return dup.reindex(lines["line_id"]).rename("duplicate_of")

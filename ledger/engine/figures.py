@@ -101,7 +101,8 @@ def line_facts(frames: Frames, policy: Policy) -> pd.DataFrame:
     _add_columns(facts, st.line_status(lines, frames.schemes, frames.events,
                                        pd.Series(facts["validated"].to_numpy(), index=lines["line_id"])))
     facts["qia_ok"] = facts["qia_ok"] | facts["qia_passed"]  # R-GOV-2: a QIA_APPROVED event is a QIA
-    facts["duplicate_of"] = elig.duplicates(lines, pd.Series(go_live), pd.Series(full)).to_numpy()
+    active = st.active_until(full, facts["stop_month"].to_numpy(np.int64))
+    facts["duplicate_of"] = elig.duplicates(lines, pd.Series(go_live), pd.Series(active)).to_numpy()
     facts["tower"] = attribution.tower_flags(facts, policy)  # R-DUP-4
     facts["eligible"] = (facts["cash_releasing"] & facts["validated"] & facts["qia_ok"]
                          & facts["duplicate_of"].isna())

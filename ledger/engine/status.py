@@ -76,6 +76,15 @@ def line_status(lines: pd.DataFrame, schemes: pd.DataFrame, events: pd.DataFrame
     return out
 
 
+def active_until(window_end: np.ndarray, stop_month: np.ndarray) -> np.ndarray:
+    """R-REV-1, R-DUP-1: the day each line stops being active: the first day of its stop month, or
+    the end of its window when it never stops (a line stopped before any month is never active)."""
+    stops = stop_month != NEVER
+    month = np.where(stops, stop_month, 1970 * 12) - 1970 * 12  # the month index of ledger.calendar
+    first_day = month.astype("datetime64[M]").astype("datetime64[D]")
+    return np.where(stops, np.minimum(window_end, first_day), window_end)
+
+
 def cost_pressure(grid: pd.DataFrame, budgets: pd.DataFrame, stop_month: pd.Series) -> pd.Series:
     """R-REV-1: budget already removed for a line that stopped saving is a cost pressure.
 
