@@ -18,7 +18,7 @@ from ledger import calendar
 from ledger.engine import bridge as bridge_mod
 from ledger.engine import status
 from ledger.engine.figures import Figures
-from ledger.engine.summary import TrustYear, risk_adjusted
+from ledger.engine.summary import TrustYear, net_forecast, risk_adjusted
 from ledger.towers import ratio
 
 MATURITIES = ("fully_developed", "in_progress", "opportunity", "unidentified")
@@ -205,8 +205,9 @@ class Pipeline:
 
 
 def pipeline(ty: TrustYear, fy: str) -> Pipeline:
-    """Section 9 item 5: the pipeline by maturity and RAG, and what schemes are waiting for."""
-    cash = local_cash(ty, fy)
+    """Section 9 item 5: the pipeline by maturity and RAG, and what schemes are waiting for; forecasts
+    net of implementation costs (R-ELG-4), so the rows add up to the summary's forecast."""
+    cash = net_forecast(local_cash(ty, fy))
     policy = ty.policy
     per = cash.groupby("scheme_id").agg(plan=("cip_plan", "sum"), forecast=("forecast", "sum"),
                                         maturity=("maturity", "first"), all_a=("grade", lambda g: (g == "A").all()))

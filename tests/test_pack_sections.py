@@ -57,3 +57,15 @@ def test_pipeline_and_categories_add_up_to_the_summary(trust):
 ])
 def test_rag_follows_the_default_thresholds(plan, forecast, maturity, all_a, colour):
     assert sections.rag(plan, forecast, maturity, all_a, (Decimal("0.95"), Decimal("0.75"))) == colour
+
+
+def test_pipeline_rows_are_net_of_implementation_costs_like_the_summary(tmp_path):
+    t = ledgers.base()
+    t["SavingLines"] += [ledgers.line("L1", "2.00", "1.00", "1200", "2025-04-01", costs="150.00"),
+                         ledgers.line("L2", "3.00", "2.00", "2400", "2025-04-01")]
+    for line_id, volume in (("L1", "100"), ("L2", "200")):
+        t["Actuals"] += ledgers.monthly(line_id, "2025-04", 12, volume, "1.00" if line_id == "L1" else "2.00")
+    ty = ledgers.load(tmp_path, t)
+    p = sections.pipeline(ty, FY)
+    assert [r.forecast for r in p.rows] == [105_000 + 240_000]  # (£1,200 - £150) + £2,400, one maturity
+    assert _pence(summary(ty, FY)["cip"]["forecast"]) == 345_000 == sum(sum(r.by_rag) for r in p.rows)

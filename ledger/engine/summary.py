@@ -64,6 +64,12 @@ def _year(fig: Figures, fy: str) -> pd.DataFrame:
     return y.merge(fig.lines, on="line_id", how="left", suffixes=("", "_line")).set_index(y.index)
 
 
+def net_forecast(y: pd.DataFrame) -> pd.DataFrame:
+    """R-ELG-4: `y` with each line's forecast net of its implementation costs, as every forecast
+    total (the summary's, the pack's pipeline) is."""
+    return y.assign(forecast=y["forecast"] - y["impl_costs"])
+
+
 def risk_adjusted(y: pd.DataFrame, policy: Policy) -> int:
     """E7: Σ forecast x weight(maturity), validated lines at weight 1; rounded per line."""
     weights = {m: policy.weight(m) for m in pd.unique(y["maturity"])}
@@ -79,7 +85,7 @@ def summary(ty: TrustYear, fy: str) -> dict:
     fig = ty.figures
     y = _year(fig, fy)
     local_cash = y[y["cash_releasing"] & ~y["tower"]]
-    local_cash = local_cash.assign(forecast=local_cash["forecast"] - local_cash["impl_costs"])  # R-ELG-4: net
+    local_cash = net_forecast(local_cash)
     start_year = calendar.parse_fy(fy)
     go_year = pd.to_datetime(y["go_live"]).dt.year - (pd.to_datetime(y["go_live"]).dt.month < 4)
     new_this_year = local_cash[(go_year[local_cash.index] == start_year)]
