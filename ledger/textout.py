@@ -59,13 +59,16 @@ def print_summary(data: dict) -> None:
 
 
 def print_lines(data: list[dict], fy: str | None) -> None:
-    years = sorted({y for d in data for y in d["plan"]})
-    fy = fy or (years[0] if years else "")
+    """The line table for `fy`; without one, for the latest year anything was delivered in (the
+    earliest planned year if nothing was), the year a reader of the ledger is most likely after."""
+    delivered = sorted({y for d in data for y in d["delivered"]})
+    planned = sorted({y for d in data for y in d["plan"]})
+    fy = fy or (delivered[-1] if delivered else planned[0] if planned else "")
     rows = [[d["line_id"], d["grade"], "yes" if d["cash_releasing"] else "no", "yes" if d["recurrent"] else "no",
              pounds(d["fye"]), pounds(d["plan"].get(fy, "0.00")), pounds(d["delivered"].get(fy, "0.00")),
              pounds(d["cip"].get(fy, "0.00")), pounds(d["at_risk"].get(fy, "0.00")), " ".join(d["findings"])]
             for d in data]
-    typer.echo(f"Figures for {fy}")
+    typer.echo(f"Figures for {fy} (--fy YYYY/YY for another year)")
     typer.echo(table(["line", "grade", "cash", "recurrent", "FYE", "plan", "delivered", "CIP", "at risk", "rules"],
                      rows, {4, 5, 6, 7, 8}))
 

@@ -56,7 +56,7 @@ def build_demo(folder: Path) -> dict[str, Path]:
     typer.echo(f"\nboard pack: {pack} ({timing.pages} pages)")
     for label, path in written.items():
         typer.echo(f"{label:>15}: {path}")
-    typer.echo(f"\nnext: savings lines --trust {TRUST} --db sqlite:///{database}")
+    typer.echo(f"\nnext: savings lines --trust {TRUST} --fy {FY} --db sqlite:///{database}")
     return written
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.textout import progress_bar
+from ledger.textout import print_lines, progress_bar
 
 
 def test_progress_bar_draws_on_stderr_and_leaves_stdout_alone(capsys: pytest.CaptureFixture[str]) -> None:
@@ -18,3 +18,17 @@ def test_off_a_terminal_nothing_is_drawn(capsys: pytest.CaptureFixture[str]) -> 
     with progress_bar("rolling up trusts") as update:  # stderr is captured here: not a terminal
         update(1, 1)
     assert capsys.readouterr() == ("", "")
+
+
+def test_the_line_table_shows_the_latest_year_anything_was_delivered_in(capsys: pytest.CaptureFixture[str]) -> None:
+    line = {"line_id": "L1", "grade": "A", "cash_releasing": True, "recurrent": True, "fye": "1200.00",
+            "plan": {"2024/25": "100.00", "2025/26": "1100.00", "2026/27": "0.00"},
+            "delivered": {"2024/25": "90.00", "2025/26": "1000.00"}, "cip": {"2025/26": "1000.00"},
+            "at_risk": {}, "findings": []}
+    print_lines([line], None)
+    out = capsys.readouterr().out
+    assert out.startswith("Figures for 2025/26") and "£1,000.00" in out
+    print_lines([{**line, "delivered": {}}], None)  # nothing delivered yet: the first planned year
+    assert capsys.readouterr().out.startswith("Figures for 2024/25")
+    print_lines([line], "2026/27")
+    assert capsys.readouterr().out.startswith("Figures for 2026/27")
