@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -128,7 +129,8 @@ def import_cmd(registers: Annotated[list[Path], typer.Argument(
 def check_cmd(trust: TrustOption, db_url: DbOption = None, as_json: JsonOption = False,
               strict: Annotated[bool, typer.Option("--strict", help="Also print info findings.")] = False,
               as_at: AsAtOption = None, policy: PolicyOption = None) -> None:
-    """Run every counting rule; print errors and warnings with rule id and line id; exit 1 on errors.
+    """Run every counting rule; print errors, then warnings, with rule id and line id, and how many of
+    each; exit 1 on errors.
 
     Example: savings check --trust RX1
     """
@@ -137,9 +139,12 @@ def check_cmd(trust: TrustOption, db_url: DbOption = None, as_json: JsonOption =
     if as_json:
         emit_json([{"rule_id": f.rule_id, "severity": f.severity, "line_id": f.line_id, "message": f.message}
                    for f in shown])
-    else:
-        for f in shown:
+    elif shown:
+        order = {"error": 0, "warning": 1, "info": 2}
+        for f in sorted(shown, key=lambda f: order.get(f.severity, 3)):  # errors first, each rule's order kept
             typer.echo(f.format())
+        counts = Counter(f.severity for f in shown)
+        typer.echo(", ".join(f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in order if counts[s]))
     if any(f.severity == "error" for f in ty.findings):
         raise typer.Exit(1)
 

@@ -6,7 +6,7 @@ import json
 from typer.testing import CliRunner
 
 from reports.cli import app
-from tests.ledgers import write_register
+from tests.ledgers import line, signed, write_register
 from tests.test_engine_rules import one_line
 
 runner = CliRunner()
@@ -42,6 +42,19 @@ def test_check_exits_1_on_errors_and_lists_them(tmp_path) -> None:
     assert result.exit_code == 1
     assert [(f["rule_id"], f["severity"], f["line_id"]) for f in json.loads(result.output)] == [
         ("R-GOV-3", "error", "L1")]
+
+
+def test_check_lists_errors_before_warnings_and_counts_them(tmp_path) -> None:
+    t = one_line(product="GLOVE")
+    t["SavingLines"] += [line("L2", "2.00", "1.50", "1200", "2025-07-01", product="GLOVE"),  # (finding) R-DUP-1
+                         line("L3", "3.00", "2.00", "1200", "2025-04-01")]  # (finding) no budget removed: R-ELG-1a
+    t["SignOffs"] += signed("L2") + signed("L3")
+    url = ledger(tmp_path, t)
+    result = runner.invoke(app, ["check", "--trust", "RT1", "--db", url])
+    lines = result.output.splitlines()
+    assert result.exit_code == 1 and lines[-1] == "1 error, 1 warning"
+    assert lines[0].startswith("error: R-DUP-1: line L2:")  # the rules run budget removal first
+    assert lines[1].startswith("warning: R-ELG-1a: line L3:")
 
 
 def test_unknown_trust_and_bad_year_are_clear(tmp_path) -> None:
