@@ -35,8 +35,8 @@ class Outcome:
 
     def message(self) -> str:
         """The line `savings import` prints for this register."""
-        if self.result is None:
-            return self.error
+        if self.result is None:  # each register is one transaction: a refused one leaves no trace
+            return f"{self.error}\n{self.path}: refused; nothing imported from it"
         if not self.result.changed:
             return f"{self.result.trust}: register already imported; nothing changed"
         counts = ", ".join(f"{n} {sheet}" for sheet, n in self.result.rows.items())

@@ -42,7 +42,8 @@ def test_all_imports_every_register_and_refuses_only_the_bad_one(tmp_path: Path,
         "RC3: imported 1 Contracts, 1 Schemes, 1 SavingLines, 5 Actuals, 0 BudgetAdjustments, 0 SignOffs",
         "3 registers: 2 imported, 0 unchanged, 1 refused",
     ]
-    assert result.stderr == f"{national}/RB2/SavingLines.csv:2:new_price: not a number ('one pound')\n"
+    assert result.stderr == (f"{national}/RB2/SavingLines.csv:2:new_price: not a number ('one pound')\n"
+                             f"{national}/RB2: refused; nothing imported from it\n")
     engine = open_ledger(url)
     assert [count_rows(engine, t)["Actuals"] for t in ("RA1", "RB2", "RC3")] == [3, 0, 5]
 

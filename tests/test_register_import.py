@@ -244,4 +244,5 @@ def test_cli_reports_every_problem_and_exits_1(tmp_path) -> None:
                          capture_output=True, text=True, check=False)
     assert run.returncode == 1
     assert run.stderr.splitlines() == [f"{folder}/SavingLines.csv:2:new_price: not a number ('3,4O')",
-                                       f"{folder}/Actuals.csv:2:month: not a month like 2025-11 ('2025-13')"]
+                                       f"{folder}/Actuals.csv:2:month: not a month like 2025-11 ('2025-13')",
+                                       f"{folder}: refused; nothing imported from it"]

@@ -40,8 +40,9 @@ def test_upload_errors_are_the_clis_word_for_word(tmp_path) -> None:
     book = workbook(tmp_path / "register.xlsx", _bad_register())
     cli = CliRunner().invoke(cli_app, ["import", str(book), "--db", f"sqlite:///{tmp_path}/cli.db"])
     assert cli.exit_code == 1
-    cli_lines = [x for x in cli.output.splitlines() if x.strip()]
+    *cli_lines, verdict = [x for x in cli.output.splitlines() if x.strip()]
     assert cli_lines[0].startswith("register.xlsx:SavingLines:3:new_price: ")
+    assert verdict == f"{book}: refused; nothing imported from it"  # the web page says it in its own words
     before = count_rows(engine, "RT1")
     web = Web(engine).as_user("pat")
     response = web.post("/t/RT1/upload", files={"register": ("register.xlsx", book.read_bytes(), XLSX)})
