@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,8 @@ import pytest
 from ledger.db import open_ledger
 from ledger.engine.summary import load_trust, summary
 from ledger.register.load import count_rows, import_register
+from reports.pack import build_trust_pack, period_of
+from reports.render import trust_html
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "acute-trust"
 ROW = re.compile(r"^\| (\S+) \| (.+?) \|(?: (R-[A-Z0-9a-]+) \|)?$")
@@ -61,3 +64,15 @@ def test_same_rows_and_totals_on_postgresql(rx1, pg_ledger_url) -> None:
     import_register(pg, EXAMPLE)
     assert count_rows(pg, "RX1") == count_rows(sqlite_engine, "RX1")
     assert summary(load_trust(pg, "RX1"), "2025/26") == summary(ty, "2025/26")
+
+
+def test_the_carter_note_says_which_way_inflation_and_mix_moved_non_pay(rx1) -> None:
+    engine, _ = rx1
+    pack = build_trust_pack(load_trust(engine, "RX1", date(2026, 3, 31)), period_of("2026-03"), with_charts=False)
+    year = pack.carter.wau_years[-1]
+    assert (year.expected - year.non_pay, year.validated_fye, year.residual) == (
+        1_092_727_27, 5_671_080_46, -4_578_353_19)  # a fall of £1.09m, £5.67m of it CIP: costs rose £4.58m
+    html = " ".join(trust_html(pack).split())
+    assert "non-pay fell £1,092,727.27 against that." in html
+    assert "Validated non-pay CIP (FYE) since the base year is £5,671,080.46, so inflation and mix added " \
+           "£4,578,353.19." in html
