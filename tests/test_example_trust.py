@@ -76,3 +76,12 @@ def test_the_carter_note_says_which_way_inflation_and_mix_moved_non_pay(rx1) -> 
     assert "non-pay fell £1,092,727.27 against that." in html
     assert "Validated non-pay CIP (FYE) since the base year is £5,671,080.46, so inflation and mix added " \
            "£4,578,353.19." in html
+
+
+def test_the_assurance_leakage_says_how_much_of_it_the_bridge_counts(rx1) -> None:
+    engine, _ = rx1
+    pack = build_trust_pack(load_trust(engine, "RX1", date(2026, 3, 31)), period_of("2026-03"), with_charts=False)
+    bridged = sum(step.amount for step in pack.bridge[1] if step.rule_id == "R-LEA-1")
+    assert (pack.assurance.leakage, bridged) == (39_545_62, 30_367_09)  # the rest: tower or not-cash lines
+    html = " ".join(trust_html(pack).split())
+    assert "£39,545.62" in html and "; £30,367.09 of it on the lines the CIP plan counts" in html
