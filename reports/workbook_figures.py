@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from ledger.calendar import month_start
 from ledger.engine import bridge, eligibility
+from ledger.engine.status import NEVER
 from ledger.engine.summary import TrustYear
 from ledger.money import from_pence
 from reports.filters import COUNT_FORMAT, GBP_FORMAT
@@ -66,7 +67,7 @@ LINE_COLS = (
     Col("line_id", width=14), Col("scheme_id", width=12), Col("cost_centre", width=12), Col("benefit_type", width=22),
     Col("grade", width=7), Col("cash_releasing", width=10), Col("recurrent", width=10), Col("one_off", width=9),
     Col("tower", width=8), Col("validated", width=10), Col("qia_ok", width=8), Col("duplicate_of", width=12),
-    Col("has_budget", width=10), Col("eligible", width=9), Col("maturity", width=15),
+    Col("stopped", width=9), Col("has_budget", width=10), Col("eligible", width=9), Col("maturity", width=15),
     Col("go_live_fy_year", "0", 10), Col("q_cash", VOLUME_FORMAT, 12), Col("annual_saving", EXACT_FORMAT, 16),
     Col("avoided_annual", EXACT_FORMAT, 14), Col("fye", GBP_FORMAT, 14), Col("weight", "0.00", 8),
     Col("rules", width=30),
@@ -135,7 +136,7 @@ def write_line_figures(book: Book, ty: TrustYear, layout: Layout, placed: Placed
             line.line_id, line.scheme_id, line.cost_centre, line.benefit_type, line.grade,
             bool(line.cash_releasing), bool(line.recurrent), bool(line.one_off), bool(line.tower),
             bool(line.validated), bool(line.qia_ok), line.duplicate_of if isinstance(line.duplicate_of, str) else None,
-            bool(line.has_budget), bool(line.eligible), line.maturity or None,
+            bool(line.stop_month != NEVER), bool(line.has_budget), bool(line.eligible), line.maturity or None,
             F(f"YEAR({ref('go_live')})-(MONTH({ref('go_live')})<4)", go.year - (go.month < 4)),
             q_cash, F(annual, units(line.annual_units)), avoided,
             F(f"IF({LF['recurrent']}{r},{r9(LF['annual_saving'] + str(r))},0)", pounds(line.fye)),
@@ -256,7 +257,7 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
     go = pd.to_datetime(facts["go_live"])
     facts = facts.assign(go_year=go.dt.year - (go.dt.month < 4), route=route_of(facts))
     keep = ["cost_centre", "tower_code", "benefit_type", "grade", "cash_releasing", "tower", "recurrent", "eligible",
-            "maturity", "fye", "go_year", "route"]
+            "maturity", "fye", "go_year", "route", "stop_month"]
     rows = y.merge(facts[keep], left_on="line_id", right_index=True, how="left", suffixes=("", "_line"))
     steps: dict[tuple[str, str], tuple[int, ...]] = {}
     for fy in pd.unique(y["fy"]):
@@ -274,6 +275,7 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
         c = {k: f"{v}{r}" for k, v in LY.items()}
         local = f"AND({c['cash_releasing']},NOT({c['tower']}))"
         new = f"LineFigures!{LF['go_live_fy_year']}{lr}={c['fy_year']}"
+        carries_ref = f'{c["route"]}<>"duplicate",NOT(LineFigures!{LF["stopped"]}{lr})'  # R-DUP-1, R-REV-1
 
         def block(column: str, row: object = row) -> str:
             if pd.isna(row.p_count):
@@ -288,12 +290,13 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
         has_next = next_line[i] == row.line_id and next_year[i] == row.fy_year + 1
         carry_ref = f"{LY['cip_plan']}{r + 1}" if has_next else "0"
         is_new = row.go_year == row.fy_year
+        carries = row.route != "duplicate" and row.stop_month == NEVER  # R-DUP-1, R-REV-1
         local_cash = bool(row.cash_releasing) and not bool(row.tower)
         weight = ty.policy.weight("validated") if row.grade == "A" else ty.policy.weight(row.maturity)
         forecast_net = int(row.forecast) - int(row.impl_costs)  # R-ELG-4: the forecast is net of costs
         risk = int((Decimal(forecast_net) * weight).quantize(Decimal(1), ROUND_HALF_UP)) if local_cash else 0
-        fye_new = int(row.fye) if local_cash and is_new and row.cip > 0 and row.recurrent else 0
-        carry = int(next_plan[i]) if (local_cash and is_new and row.recurrent and has_next) else 0
+        fye_new = int(row.fye) if local_cash and carries and is_new and row.cip > 0 and row.recurrent else 0
+        carry = int(next_plan[i]) if (local_cash and carries and is_new and row.recurrent and has_next) else 0
         plan = F(c["cip_plan"], pounds(row.plan)) if not window_differs and row.plan == row.cip_plan else \
             pounds(row.plan)
         impl = F(f"SavingLines!{oc}{lr}", pounds(row.impl_costs)) if row.impl_costs else 0
@@ -319,8 +322,9 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
             F(f"IF({local},{c['cip_plan']},0)", pounds(row.cip_plan if local_cash else 0)),
             F(f"IF({local},{net_forecast},0)", pounds(forecast_net if local_cash else 0)),
             F(f"IF({local},{r9(f'({net_forecast})*{weight_ref}')},0)", pounds(risk)),
-            F(f"IF(AND({local},{new},{c['cip']}>0,{c['recurrent']}),LineFigures!{LF['fye']}{lr},0)", pounds(fye_new)),
-            F(f"IF(AND({local},{new},{c['recurrent']}),{carry_ref},0)", pounds(carry)),
+            F(f"IF(AND({local},{carries_ref},{new},{c['cip']}>0,{c['recurrent']}),LineFigures!{LF['fye']}{lr},0)",
+              pounds(fye_new)),
+            F(f"IF(AND({local},{carries_ref},{new},{c['recurrent']}),{carry_ref},0)", pounds(carry)),
             row.route, *_steps(c, steps.get((row.line_id, row.fy))),
         ])
 

@@ -225,3 +225,17 @@ def test_a_line_is_active_until_its_stop_month() -> None:
     stop = np.array([NEVER, 0, calendar.month_index(date(2025, 10, 1))])
     until = active_until(end, stop)
     assert until[0] == end[0] and until[1] < np.datetime64("1000-01-01") and str(until[2]) == "2025-10-01"
+
+
+def test_duplicates_and_stopped_lines_carry_nothing_into_next_year(tmp_path) -> None:
+    t = base()
+    t["Schemes"].append(["S0", "Old scheme", "Surgery", "Clinical consumables", "Owner", "fully_developed",
+                         "WITHDRAWN", "false", "QIA-0"])
+    t["SavingLines"] += [line("L1", "2.00", "1.00", "1200", "2025-10-01", product="GLOVE"),  # £100 a month
+                         line("L2", "2.00", "1.00", "1200", "2025-11-01", product="GLOVE"),  # (finding) repeats L1
+                         line("L3", "3.00", "2.00", "1200", "2025-10-01", scheme="S0")]  # withdrawn
+    t["Actuals"] += monthly("L1", "2025-10", 6, "100", "1.00") + monthly("L2", "2025-11", 5, "100", "1.00")
+    t["BudgetAdjustments"].append(budget("B1", "L1", "1200.00", "2025-10-01"))
+    t["SignOffs"] += signed("L1") + signed("L2") + signed("L3")
+    s = summary(load(tmp_path, t), FY)["cip"]
+    assert (s["delivered"], s["fye_delivered"], s["carry_forward"]) == ("600.00", "1200.00", "600.00")  # L1 alone

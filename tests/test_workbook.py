@@ -127,6 +127,27 @@ def test_worked_examples_reperform_and_every_total_matches_the_json_to_the_penny
     assert set(money_keys) <= set(rows), "every figure of the JSON summary has a row"
 
 
+def test_duplicates_and_stopped_lines_carry_nothing_in_the_formulas_either(tmp_path):
+    t = base()
+    t["Schemes"].append(["S0", "Old scheme", "Surgery", "Consumables", "Owner", "fully_developed", "WITHDRAWN",
+                         "false", "QIA-0"])
+    t["SavingLines"] += [line("L1", "2.00", "1.00", "1200", "2025-10-01", product="GLOVE"),
+                         line("L2", "2.00", "1.00", "1200", "2025-11-01", product="GLOVE"),  # (finding) repeats L1
+                         line("L3", "3.00", "2.00", "1200", "2025-10-01", scheme="S0")]  # withdrawn
+    t["Actuals"] += monthly("L1", "2025-10", 6, "100", "1.00") + monthly("L2", "2025-11", 5, "100", "1.00")
+    t["BudgetAdjustments"].append(budget("B1", "L1", "1200.00", "2025-10-01"))
+    t["SignOffs"] += signed("L1") + signed("L2") + signed("L3")
+    ty = ledger_of(tmp_path, write_register(tmp_path / "register", t))
+    out = tmp_path / "carry.xlsx"
+    write_workbook(ty, FY, out)
+    computed, bad = reperform(out, tmp_path)
+    assert bad == []
+    rows = summary_rows(out)
+    for key, figure in (("cip.carry_forward", "600.00"), ("cip.fye_delivered", "1200.00")):
+        assert json_value(summary(ty, FY), key) == figure
+        assert pennies(computed[rows[key][0]]) == Decimal(figure), key
+
+
 def test_e1_figures_read_as_domain_md_says(tmp_path):
     ty = ledger_of(tmp_path, WORKED / "E1")
     out = tmp_path / "e1.xlsx"

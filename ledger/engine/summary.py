@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from ledger import calendar, collector
 from ledger.engine import eligibility as elig
+from ledger.engine import status as st
 from ledger.engine.figures import Figures, compute
 from ledger.engine.findings import Finding, run_rules
 from ledger.frames import Frames, load_frames, trust_policy
@@ -88,7 +89,10 @@ def summary(ty: TrustYear, fy: str) -> dict:
     local_cash = net_forecast(local_cash)
     start_year = calendar.parse_fy(fy)
     go_year = pd.to_datetime(y["go_live"]).dt.year - (pd.to_datetime(y["go_live"]).dt.month < 4)
-    new_this_year = local_cash[(go_year[local_cash.index] == start_year)]
+    # R-DUP-1, R-REV-1: a duplicate repeats another line's saving and a stopped line no longer saves,
+    # so neither carries anything into next year nor adds to the FYE delivered.
+    carrying = local_cash[local_cash["duplicate_of"].isna() & (local_cash["stop_month"] == st.NEVER)]
+    new_this_year = carrying[(go_year[carrying.index] == start_year)]
     nxt = fig.years[fig.years["fy"] == calendar.fy_label(start_year + 1)].set_index("line_id")["cip_plan"]
     carry = new_this_year[new_this_year["recurrent"]]["line_id"].map(nxt).fillna(0).sum()
     counted = new_this_year[(new_this_year["cip"] > 0) & new_this_year["recurrent"]]
