@@ -81,7 +81,20 @@ class Policy:
 DEFAULT = Policy()
 _LOCKED = {"cip_requires_budget_removal": "CIP always needs budget removal (R-ELG-1)",
            "fy_start_month": "the NHS financial year starts in April (C1)",
+           "net_of_implementation_costs": "CIP is always net of implementation costs (R-ELG-4)",
            "name": "the policy set name is given by the set, not overridden"}
+# The values the ledger can honour, for keys whose text it compares. DOMAIN.md section 12 names more
+# for some (whole-month proration, last-price baselines, VAT always net, contractual rebates as
+# recurrent), but the ledger does not compute them, so they are refused rather than printed on a
+# pack whose figures ignore them.
+CHOICES = {
+    "recurrent_claim_window": CLAIM_WINDOWS,
+    "inflation_avoidance_treatment": ("cash_if_budget_uplift_removed", "always_cost_avoidance"),
+    "proration": ("daily",),
+    "baseline_price_method": ("12m_volume_weighted_average",),
+    "vat_treatment": ("ie_cost",),
+    "rebate_recurrence": ("non_recurrent_unless_contractual",),
+}
 
 
 def _text(value: object) -> str:
@@ -94,8 +107,9 @@ def _coerce(key: str, raw: object) -> object:
     """Turn a text or TOML value into the type of the default for `key`."""
     default = getattr(DEFAULT, key)
     text = str(raw).strip()
-    if key == "recurrent_claim_window" and text not in CLAIM_WINDOWS:
-        raise LedgerError(f"policy {key}: {text!r} is not one of {', '.join(CLAIM_WINDOWS)}")
+    if key in CHOICES and text not in CHOICES[key]:
+        raise LedgerError(f"policy {key}: {text!r} is not one of {', '.join(CHOICES[key])}"
+                          + ("" if len(CHOICES[key]) > 1 else " (the only value the ledger computes)"))
     if isinstance(default, bool):
         if text.lower() not in {"true", "false", "yes", "no", "1", "0"}:
             raise LedgerError(f"policy {key}: {text!r} is not true/false")

@@ -35,6 +35,12 @@ def test_maturity_weights_from_text() -> None:
     ("recurrent_claim_window", "forever", "is not one of"),
     ("no_such_key", "1", "unknown policy key"),
     ("net_of_implementation_costs", "perhaps", "is not true/false"),
+    ("net_of_implementation_costs", "false", "CIP is always net of implementation costs"),
+    ("proration", "whole_months", "'whole_months' is not one of daily \\(the only value the ledger computes\\)"),
+    ("vat_treatment", "net_always", "is not one of ie_cost"),
+    ("baseline_price_method", "last_price", "is not one of 12m_volume_weighted_average"),
+    ("rebate_recurrence", "recurrent", "is not one of non_recurrent_unless_contractual"),
+    ("inflation_avoidance_treatment", "banana", "is not one of cash_if_budget_uplift_removed, always_cost_avoidance"),
 ])
 def test_bad_overrides_are_refused(key: str, value: str, message: str) -> None:
     with pytest.raises(LedgerError, match=message):
