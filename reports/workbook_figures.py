@@ -316,7 +316,8 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
             F(f"IF(AND({c['eligible']},NOT({c['tower']})),{counted},0)", pounds(row.cip)),
             F(f"IF(AND({c['eligible']},{c['tower']}),{counted},0)", pounds(row.tower_recognised)),
             F(f"IF({local},MAX({net_raw}-{c['cip']},0),0)", pounds(row.at_risk)),
-            F(f"IF({c['cash_releasing']},{block('avoided')},IF(OR({separate_or_path.format(r=r)}),0,{c['plan']}))",
+            F(f"IF({c['cash_releasing']},{block('avoided')},IF(OR({separate_or_path.format(r=r)}),0,"
+              f"MAX({c['plan']},0)))",
               pounds(row.cost_avoidance)),
             F(f'IF({c["benefit_type"]}="CAPITAL",{c["plan"]},0)', pounds(row.capital)),
             F(f"IF({local},{c['cip_plan']},0)", pounds(row.cip_plan if local_cash else 0)),

@@ -239,3 +239,13 @@ def test_duplicates_and_stopped_lines_carry_nothing_into_next_year(tmp_path) -> 
     t["SignOffs"] += signed("L1") + signed("L2") + signed("L3")
     s = summary(load(tmp_path, t), FY)["cip"]
     assert (s["delivered"], s["fye_delivered"], s["carry_forward"]) == ("600.00", "1200.00", "600.00")  # L1 alone
+
+
+def test_no_prior_spend_is_no_saving_and_no_negative_avoidance(tmp_path) -> None:
+    t = base()
+    t["SavingLines"] += [line("N1", "0.00", "5.00", "1200", "2025-04-01"),  # (finding) a new requirement, R-BAS-3
+                         line("A1", "2.00", "1.50", "1200", "2025-04-01", kind="COST_AVOIDANCE_TENDER")]  # £600
+    ty = load(tmp_path, t)
+    assert summary(ty, FY)["non_cip"]["cost_avoidance"] == "600.00"  # not 600 - 6,000
+    assert cip(ty, "N1")["cip"] == "0.00" and "R-BAS-3" in rules_of(ty, "N1")
+    assert next(x for x in lines(ty) if x["line_id"] == "N1")["cost_avoidance"] == {FY: "0.00"}

@@ -148,6 +148,19 @@ def test_duplicates_and_stopped_lines_carry_nothing_in_the_formulas_either(tmp_p
         assert pennies(computed[rows[key][0]]) == Decimal(figure), key
 
 
+def test_a_price_above_the_baseline_avoids_nothing_in_the_formulas_either(tmp_path):
+    t = base()
+    t["SavingLines"] += [line("N1", "0.00", "5.00", "1200", "2025-04-01"),  # no prior spend (R-BAS-3)
+                         line("A1", "2.00", "1.50", "1200", "2025-04-01", kind="COST_AVOIDANCE_TENDER")]
+    ty = ledger_of(tmp_path, write_register(tmp_path / "register", t))
+    out = tmp_path / "avoid.xlsx"
+    write_workbook(ty, FY, out)
+    computed, bad = reperform(out, tmp_path)
+    assert bad == []
+    cell = summary_rows(out)["non_cip.cost_avoidance"][0]
+    assert pennies(computed[cell]) == Decimal("600.00") == Decimal(summary(ty, FY)["non_cip"]["cost_avoidance"])
+
+
 def test_e1_figures_read_as_domain_md_says(tmp_path):
     ty = ledger_of(tmp_path, WORKED / "E1")
     out = tmp_path / "e1.xlsx"

@@ -290,8 +290,11 @@ def compute(frames: Frames, policy: Policy) -> Figures:
     years["cip"] = np.where(tower, 0, counted)
     years["tower_recognised"] = np.where(tower, counted, 0)
     years["at_risk"] = np.where(cash & ~tower, np.maximum(net - counted, 0), 0)
+    # D7: avoidance is spend that did not happen; a price above the baseline (or a line with no
+    # prior spend, R-BAS-3) avoided nothing, so a non-cash line's plan counts only when positive.
     years["cost_avoidance"] = np.where(cash, years["avoided"], np.where(
-        f["benefit_type"].isin(elig.SEPARATE_TYPES | elig.CASH_PATH_TYPES).to_numpy(), 0, years["plan"]))
+        f["benefit_type"].isin(elig.SEPARATE_TYPES | elig.CASH_PATH_TYPES).to_numpy(), 0,
+        np.maximum(years["plan"], 0)))
     years["capital"] = np.where(f["benefit_type"].to_numpy() == "CAPITAL", years["plan"], 0)
     facts = _grade(facts, years)
     months = cip_m[["line_id", "month", "fy_year", "cip_plan", "delivered", "leakage", "forecast", "has_actuals"]]
