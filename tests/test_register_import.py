@@ -37,6 +37,27 @@ def problems(tmp_path: Path, tables: dict) -> list[str]:
     return [p.replace(f"{tmp_path}/bad/", "") for p in str(err.value).splitlines()]
 
 
+def test_an_empty_file_is_one_problem_not_one_per_column(tmp_path) -> None:
+    t = good()
+    t["Contracts"] = []
+    assert problems(tmp_path, t) == [
+        "Contracts.csv:1:*: the sheet is empty: it needs its header row of column names "
+        "(savings template writes a register with every sheet's)"]
+
+
+def test_lines_naming_an_empty_sheet_are_one_problem_per_column(tmp_path) -> None:
+    t = good()
+    t["SavingLines"] = t["SavingLines"][:1]  # the header alone
+    assert problems(tmp_path, t) == [  # three Actuals rows name L1: said once (Actuals come last)
+        "BudgetAdjustments.csv:2:line_id: names savingline 'L1', but SavingLines has no rows: no row of "
+        "BudgetAdjustments that names one can be imported",
+        "SignOffs.csv:2:line_id: names savingline 'L1', but SavingLines has no rows: no row of SignOffs that names "
+        "one can be imported",
+        "Actuals.csv:2:line_id: names savingline 'L1', but SavingLines has no rows: no row of Actuals that names "
+        "one can be imported",
+    ]
+
+
 def test_missing_sheet(tmp_path) -> None:
     t = good()
     del t["Schemes"]

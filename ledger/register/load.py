@@ -138,6 +138,7 @@ class _Importer:
         self.progress = progress
         self.problems = Problems()
         self.ids: dict[str, set[str] | None] = {}
+        self.told_empty: set[tuple[str, str]] = set()  # (sheet, column) naming an empty sheet, reported once
         self.trust = ""
 
     def run(self, digest: str) -> ImportResult:
@@ -303,6 +304,10 @@ class _Importer:
             yield row_no, record
 
     def _columns(self, sheet: Sheet, raw: RawSheet) -> dict | None:
+        if not any(raw.header):
+            self.problems.add(raw.prefix, 1, "*", "the sheet is empty: it needs its header row of column names "
+                              "(savings template writes a register with every sheet's)")
+            return None
         missing = [c.name for c in sheet.columns if c.required and c.name not in raw.header]
         for name in missing:
             self.problems.add(raw.prefix, 1, name, "required column is missing")
@@ -348,8 +353,13 @@ class _Importer:
         for (ref_sheet, column), target in REFERENCES.items():
             known = self.ids.get(target, set())
             if ref_sheet == sheet and record.get(column) and known is not None and record[column] not in known:
-                self.problems.add(where, row_no, column,
-                                  f"names {target[:-1].lower()} {record[column]!r}, which is not in {target}")
+                if known:
+                    self.problems.add(where, row_no, column,
+                                      f"names {target[:-1].lower()} {record[column]!r}, which is not in {target}")
+                elif (sheet, column) not in self.told_empty:  # once, not once for each of thousands of rows
+                    self.told_empty.add((sheet, column))  # (the import is refused: no later row is stored)
+                    self.problems.add(where, row_no, column, f"names {target[:-1].lower()} {record[column]!r}, but "
+                                      f"{target} has no rows: no row of {sheet} that names one can be imported")
         if sheet == "Contracts" and record.get("end_date") and record["end_date"] < record["start_date"]:
             self.problems.add(where, row_no, "end_date", "end date is before the start date")
         if sheet == "TowerContribution" and record.get("amount") is None and record.get("income") is None:
