@@ -100,8 +100,9 @@ def _load(conn: Connection, trust: str, as_at: date | None, skip: tuple[str, ...
     found = conn.execute(select(models.Trust.__table__).where(models.Trust.org_code == trust)).mappings().first()
     if found is None:
         known = conn.execute(select(models.Trust.org_code)).scalars().all()
-        raise LedgerError(f"trust {trust!r} is not in the ledger (it holds: {', '.join(known) or 'none'}); "
-                          "import its register first")
+        alike = [code for code in known if code.casefold() == trust.strip().casefold()]
+        hint = f"; codes are exact: did you mean {alike[0]!r}?" if alike else "; import its register first"
+        raise LedgerError(f"trust {trust!r} is not in the ledger (it holds: {', '.join(known) or 'none'}){hint}")
     tables = {}
     for name, model in FRAME_MODELS:
         table = model.__table__

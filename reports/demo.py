@@ -53,9 +53,9 @@ def build_demo(folder: Path) -> dict[str, Path]:
     write_workbook(ty, FY, workbook, trail=audit_trail(engine, TRUST, ty.as_at),
                    imports=register_imports(engine, TRUST))
     written = {"ledger": database, "register": register, "board pack": pack, "audit workbook": workbook}
-    typer.echo(f"\nboard pack: {pack} ({timing.pages} pages)")
+    typer.echo("")
     for label, path in written.items():
-        typer.echo(f"{label:>15}: {path}")
+        typer.echo(f"{label:>15}: {path}" + (f" ({timing.pages} pages)" if path == pack else ""))
     typer.echo(f"\nnext: savings lines --trust {TRUST} --fy {FY} --db sqlite:///{database}")
     return written
 

@@ -61,7 +61,9 @@ def test_unknown_trust_and_bad_year_are_clear(tmp_path) -> None:
     url = ledger(tmp_path)
     missing = runner.invoke(app, ["summary", "--trust", "NOPE", "--fy", "2025/26", "--db", url])
     assert missing.exit_code == 1
-    assert "trust 'NOPE' is not in the ledger (it holds: RT1)" in missing.output
+    assert "trust 'NOPE' is not in the ledger (it holds: RT1); import its register first" in missing.output
+    lower = runner.invoke(app, ["summary", "--trust", "rt1", "--fy", "2025/26", "--db", url])
+    assert lower.exit_code == 1 and "codes are exact: did you mean 'RT1'?" in lower.output
     bad_year = runner.invoke(app, ["summary", "--trust", "RT1", "--fy", "2025-26", "--db", url])
     assert bad_year.exit_code == 2
     assert "not a financial year like 2025/26" in bad_year.output
