@@ -164,7 +164,10 @@ def write_phasing(book: Book, layout: Layout, placed: Placed) -> None:
         first_of_line = row.line_id != previous
         previous = row.line_id
         step = f"{PM['days_in_window']}{r}/(12*{PM['days_in_month']}{r})"
-        to_date = F(step if first_of_line else f"{PM['year_share_to_date']}{r - 1}+{step}", to_share)
+        if row.year_end:  # R-TIM-3: the month that ends the twelve months from go-live ends the year
+            to_date = F("1", Decimal(1))
+        else:
+            to_date = F(step if first_of_line else f"{PM['year_share_to_date']}{r - 1}+{step}", to_share)
 
         def plan(column: str, cached: int, r: int = r, lr: int = lr, i: int = i, first: bool = first_of_line,
                  go_live_month: bool = row.first_month) -> object:

@@ -106,8 +106,11 @@ def build(ty: TrustYear, fy: str) -> Layout:
     grid = phasing.line_months(facts["line_id"].to_numpy(), facts["start"].to_numpy().astype(day),
                                facts["cip_end"].to_numpy().astype(day))
     go_month = phasing.as_days(facts["go_live"]).astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    year = phasing.whole_year(facts["start"].to_numpy().astype(day), facts["cip_end"].to_numpy().astype(day))
     grid["avoided"] = phasing.plan_pence(grid, facts["avoided_units"].to_numpy(np.int64),
-                                         facts["one_off"].to_numpy(), go_month)
+                                         facts["one_off"].to_numpy(), go_month, year)
+    pos = grid["pos"].to_numpy()
+    grid["year_end"] = year[pos] & np.r_[pos[1:] != pos[:-1], True]  # R-TIM-3: the month that ends the year
     grid["first_month"] = grid["month"].to_numpy() == go_month[grid["pos"].to_numpy()]
     stop = facts["stop_month"].to_numpy(np.int64) if "stop_month" in facts else np.full(len(facts), NEVER)
     grid["stopped"] = (stop[grid["pos"].to_numpy()] != NEVER) & (grid["month"].to_numpy()

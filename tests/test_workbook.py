@@ -161,6 +161,20 @@ def test_a_price_above_the_baseline_avoids_nothing_in_the_formulas_either(tmp_pa
     assert pennies(computed[cell]) == Decimal("600.00") == Decimal(summary(ty, FY)["non_cip"]["cost_avoidance"])
 
 
+def test_a_year_from_february_of_a_leap_year_recomputes_to_its_fye(tmp_path):
+    t = base()
+    t["Contracts"][1][-1] = "2031-03-31"
+    t["SavingLines"].append(line("L1", "2.00", "1.00", "14400", "2028-02-15"))  # 15/29, ..., then 14/28
+    ty = ledger_of(tmp_path, write_register(tmp_path / "register", t), as_at=date(2029, 3, 31))
+    out = tmp_path / "leap.xlsx"
+    write_workbook(ty, "2028/29", out)
+    computed, bad = reperform(out, tmp_path)
+    assert bad == []
+    rows = summary_rows(out)
+    plan = Decimal(summary(ty, "2028/29")["cip"]["plan"])
+    assert pennies(computed[rows["cip.plan"][0]]) == plan == Decimal("12579.31")  # £14,400 less £1,820.69
+
+
 def test_e1_figures_read_as_domain_md_says(tmp_path):
     ty = ledger_of(tmp_path, WORKED / "E1")
     out = tmp_path / "e1.xlsx"

@@ -214,6 +214,11 @@ def _claimed(facts: pd.DataFrame, annual: np.ndarray, one_off: np.ndarray, go_mo
                      index=pd.MultiIndex.from_arrays([r[order], f[order]], names=["rank", "fy_year"]))
 
 
+def _whole_year(facts: pd.DataFrame, end_column: str) -> np.ndarray:
+    day = "datetime64[D]"
+    return phasing.whole_year(facts["start"].to_numpy().astype(day), facts[end_column].to_numpy().astype(day))
+
+
 def _go_month(facts: pd.DataFrame) -> np.ndarray:
     return phasing.as_days(facts["go_live"]).astype("datetime64[M]").astype(np.int64) + 1970 * 12
 
@@ -227,7 +232,8 @@ def planned(frames: Frames, policy: Policy) -> tuple[pd.DataFrame, pd.DataFrame]
     facts = line_facts(frames, policy)
     months = _months(facts, "cip_end")
     months["cip_plan"] = phasing.plan_pence(months, facts["annual_units"].to_numpy(np.int64),
-                                            facts["one_off"].to_numpy(), _go_month(facts))
+                                            facts["one_off"].to_numpy(), _go_month(facts),
+                                            _whole_year(facts, "cip_end"))
     return facts, months[["line_id", "month", "cip_plan"]]
 
 
@@ -241,8 +247,9 @@ def compute(frames: Frames, policy: Policy) -> Figures:
 
     cip_m = _months(facts, "cip_end")
     cip_m = _delivered(cip_m, _actuals_by_month(frames, facts, cip_m), facts)
-    cip_m["cip_plan"] = phasing.plan_pence(cip_m, annual, one_off, go_month)
-    cip_m["avoided"] = phasing.plan_pence(cip_m, avoided, one_off, go_month)
+    cip_year = _whole_year(facts, "cip_end")
+    cip_m["cip_plan"] = phasing.plan_pence(cip_m, annual, one_off, go_month, cip_year)
+    cip_m["avoided"] = phasing.plan_pence(cip_m, avoided, one_off, go_month, cip_year)
     cip_m["forecast"] = np.where(cip_m["has_actuals"], cip_m["delivered"], cip_m["cip_plan"])
     stop = facts["stop_month"].to_numpy(np.int64)[cip_m["pos"].to_numpy(np.int64)]
     gone = (stop != st.NEVER) & (cip_m["month"].to_numpy() >= stop)  # R-REV-1: stops from that month
@@ -263,7 +270,7 @@ def compute(frames: Frames, policy: Policy) -> Figures:
         plan = sums["cip_plan"].rename("plan")  # the default policy: the plan is the CIP window's plan
     else:
         plan_m = _months(facts, "plan_end")
-        plan_m["plan"] = phasing.plan_pence(plan_m, annual, one_off, go_month)
+        plan_m["plan"] = phasing.plan_pence(plan_m, annual, one_off, go_month, _whole_year(facts, "plan_end"))
         plan_m["rank"] = rank[plan_m["pos"].to_numpy(np.int64)]
         plan = plan_m.groupby(keys)["plan"].sum()
     years = (sums.join(plan, how="outer")

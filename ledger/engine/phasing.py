@@ -78,8 +78,13 @@ def line_months(line_ids: np.ndarray, start: np.ndarray, end: np.ndarray) -> pd.
     })
 
 
+def whole_year(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """R-TIM-3: which windows `[start, end)` are the twelve months from go-live, uncut."""
+    return end == add_months(start, 12)
+
+
 def plan_pence(months: pd.DataFrame, annual_units: np.ndarray, one_off: np.ndarray,
-               go_live_month: np.ndarray) -> np.ndarray:
+               go_live_month: np.ndarray, year: np.ndarray | None = None) -> np.ndarray:
     """F2: the plan of each line-month, so that a line's months add up exactly to its amount.
 
     A month's share of the year is `days inside / days in month / 12`. Each line-month is the
@@ -89,6 +94,10 @@ def plan_pence(months: pd.DataFrame, annual_units: np.ndarray, one_off: np.ndarr
     Only a window's first and last months can be partial, so the exact cumulative share has
     the denominator `12 x D1 x D2` (days in the first and in the last month).
     One-off benefits (rebates, payment terms) fall whole in their go-live month (E6).
+    Where `year` marks a line's window as the twelve months from go-live (`whole_year`), its last
+    month takes what is left of the year, so the line counts once at its FYE (R-TIM-3) even when
+    the first and last months differ in length: go-live on 15 February 2028 counts 15/29 of a
+    month then, and the rest of the year ends with 14/28 of February 2029.
     """
     pos = months["pos"].to_numpy(np.int64)
     if len(pos) == 0:
@@ -102,9 +111,11 @@ def plan_pence(months: pd.DataFrame, annual_units: np.ndarray, one_off: np.ndarr
     cumulative = np.cumsum(weight)
     cum = cumulative - np.repeat(cumulative[first] - weight[first], counts)
     amount_to_date = div_round(exact_product(annual_units[pos], cum), 12 * d1 * d2 * UNITS_PER_PENNY)
+    whole = div_round(annual_units, UNITS_PER_PENNY)[pos]
+    if year is not None:
+        amount_to_date = np.where(last & year[pos], whole, amount_to_date)
     before = np.where(first, 0, np.r_[0, amount_to_date[:-1]])
     recurring = amount_to_date - before
-    whole = div_round(annual_units, UNITS_PER_PENNY)[pos]
     in_go_live_month = months["month"].to_numpy() == go_live_month[pos]
     return np.where(one_off[pos], np.where(in_go_live_month, whole, 0), recurring)
 
