@@ -127,6 +127,17 @@ def test_worked_examples_reperform_and_every_total_matches_the_json_to_the_penny
     assert set(money_keys) <= set(rows), "every figure of the JSON summary has a row"
 
 
+def recomputed(tmp_path: Path, tables: dict, key: str, fy: str = FY, as_at: date = date(2026, 3, 31)) -> tuple:
+    """A register's workbook, every formula recomputed (none may differ from the ledger): the
+    Summary row `key` as the formulas give it, and as the ledger's JSON summary gives it."""
+    ty = ledger_of(tmp_path, write_register(tmp_path / "register", tables), as_at=as_at)
+    out = tmp_path / "audit.xlsx"
+    write_workbook(ty, fy, out)
+    computed, bad = reperform(out, tmp_path)
+    assert bad == []
+    return pennies(computed[summary_rows(out)[key][0]]), Decimal(json_value(summary(ty, fy), key))
+
+
 def test_duplicates_and_stopped_lines_carry_nothing_in_the_formulas_either(tmp_path):
     t = base()
     t["Schemes"].append(["S0", "Old scheme", "Surgery", "Consumables", "Owner", "fully_developed", "WITHDRAWN",
@@ -137,42 +148,23 @@ def test_duplicates_and_stopped_lines_carry_nothing_in_the_formulas_either(tmp_p
     t["Actuals"] += monthly("L1", "2025-10", 6, "100", "1.00") + monthly("L2", "2025-11", 5, "100", "1.00")
     t["BudgetAdjustments"].append(budget("B1", "L1", "1200.00", "2025-10-01"))
     t["SignOffs"] += signed("L1") + signed("L2") + signed("L3")
-    ty = ledger_of(tmp_path, write_register(tmp_path / "register", t))
-    out = tmp_path / "carry.xlsx"
-    write_workbook(ty, FY, out)
-    computed, bad = reperform(out, tmp_path)
-    assert bad == []
-    rows = summary_rows(out)
-    for key, figure in (("cip.carry_forward", "600.00"), ("cip.fye_delivered", "1200.00")):
-        assert json_value(summary(ty, FY), key) == figure
-        assert pennies(computed[rows[key][0]]) == Decimal(figure), key
+    assert recomputed(tmp_path / "a", t, "cip.carry_forward") == (Decimal("600.00"),) * 2  # L1's alone
+    assert recomputed(tmp_path / "b", t, "cip.fye_delivered") == (Decimal("1200.00"),) * 2
 
 
 def test_a_price_above_the_baseline_avoids_nothing_in_the_formulas_either(tmp_path):
     t = base()
     t["SavingLines"] += [line("N1", "0.00", "5.00", "1200", "2025-04-01"),  # no prior spend (R-BAS-3)
                          line("A1", "2.00", "1.50", "1200", "2025-04-01", kind="COST_AVOIDANCE_TENDER")]
-    ty = ledger_of(tmp_path, write_register(tmp_path / "register", t))
-    out = tmp_path / "avoid.xlsx"
-    write_workbook(ty, FY, out)
-    computed, bad = reperform(out, tmp_path)
-    assert bad == []
-    cell = summary_rows(out)["non_cip.cost_avoidance"][0]
-    assert pennies(computed[cell]) == Decimal("600.00") == Decimal(summary(ty, FY)["non_cip"]["cost_avoidance"])
+    assert recomputed(tmp_path, t, "non_cip.cost_avoidance") == (Decimal("600.00"),) * 2
 
 
 def test_a_year_from_february_of_a_leap_year_recomputes_to_its_fye(tmp_path):
     t = base()
     t["Contracts"][1][-1] = "2031-03-31"
     t["SavingLines"].append(line("L1", "2.00", "1.00", "14400", "2028-02-15"))  # 15/29, ..., then 14/28
-    ty = ledger_of(tmp_path, write_register(tmp_path / "register", t), as_at=date(2029, 3, 31))
-    out = tmp_path / "leap.xlsx"
-    write_workbook(ty, "2028/29", out)
-    computed, bad = reperform(out, tmp_path)
-    assert bad == []
-    rows = summary_rows(out)
-    plan = Decimal(summary(ty, "2028/29")["cip"]["plan"])
-    assert pennies(computed[rows["cip.plan"][0]]) == plan == Decimal("12579.31")  # £14,400 less £1,820.69
+    plan = recomputed(tmp_path, t, "cip.plan", "2028/29", date(2029, 3, 31))
+    assert plan == (Decimal("12579.31"),) * 2  # £14,400 less the £1,820.69 of 2027/28
 
 
 def test_e1_figures_read_as_domain_md_says(tmp_path):
