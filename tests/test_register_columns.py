@@ -1,12 +1,13 @@
 """The import's fast path types clean rows as the per-row path does, and hands back any row with a problem."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 
 from ledger.register.columns import ABSENT, parse_chunk, table_columns
-from ledger.register.parse import parser_for
+from ledger.register.parse import parse_volume, parser_for
 from ledger.register.read import FormulaCell
 from ledger.register.spec import SHEET_BY_NAME
 
@@ -79,3 +80,9 @@ def test_cells_as_a_workbook_gives_them() -> None:
     assert got.typed["cost_centre"] == ["4100"]  # (ok) a number in a text column, as parse_text writes it
     assert got.typed["annual_volume"] == [12_000]
     assert got.typed["go_live"] == [date(2025, 4, 1)]
+
+
+@pytest.mark.parametrize(("cell", "quoted"), [(-5.0, "(-5)"), ("-5", "('-5')"), (-0.25, "(-0.25)")])
+def test_a_problem_quotes_a_number_as_the_workbook_shows_it(cell: object, quoted: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"a volume must be more than zero {quoted}")):
+        parse_volume(cell)

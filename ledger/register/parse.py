@@ -23,10 +23,18 @@ def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def shown(value: object) -> str:
+    """A cell's value as a problem message quotes it: text in quotes, a number as Excel shows it
+    (a workbook's -5 is stored as the double -5.0, and is quoted as -5)."""
+    if isinstance(value, float):
+        return format(Decimal(repr(value)).normalize(), "f")
+    return repr(value)
+
+
 def _number(value: object) -> Decimal:
     """A Decimal from text or from a number Excel stored (a double: read via its shortest repr)."""
     if isinstance(value, bool):
-        raise ValueError(f"not a number ({value!r})")
+        raise ValueError(f"not a number ({shown(value)})")
     if isinstance(value, float):
         return Decimal(repr(value)).quantize(Decimal("1e-9")).normalize()
     return money.parse_decimal(value if isinstance(value, int | Decimal) else str(value))
@@ -42,7 +50,7 @@ def _scaled(value: object, places: int, what: str) -> int:
     number = _number(value)
     scaled = number.scaleb(places)
     if scaled != scaled.to_integral_value():
-        raise ValueError(f"{what} has more than {places} decimal places ({value!r})")
+        raise ValueError(f"{what} has more than {places} decimal places ({shown(value)})")
     return int(scaled)
 
 
@@ -53,21 +61,21 @@ def parse_money(value: object) -> int:
 def parse_price(value: object) -> int:
     micro = _scaled(value, 6, "a unit price")
     if micro < 0:
-        raise ValueError(f"a price cannot be negative ({value!r})")
+        raise ValueError(f"a price cannot be negative ({shown(value)})")
     return micro
 
 
 def parse_volume(value: object) -> int:
     milli = _scaled(value, 3, "a volume")
     if milli <= 0:
-        raise ValueError(f"a volume must be more than zero ({value!r})")
+        raise ValueError(f"a volume must be more than zero ({shown(value)})")
     return milli
 
 
 def parse_ratio(value: object) -> int:
     ppm = _scaled(value, 6, "a ratio")
     if ppm <= 0:
-        raise ValueError(f"must be more than zero ({value!r})")
+        raise ValueError(f"must be more than zero ({shown(value)})")
     return ppm
 
 
@@ -78,11 +86,11 @@ def parse_date(value: object) -> date:
         return value
     text = str(value).strip()
     if not _ISO_DATE.match(text):
-        raise ValueError(f"not a date like 2025-11-01 ({value!r})")
+        raise ValueError(f"not a date like 2025-11-01 ({shown(value)})")
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"not a real date ({value!r})") from None
+        raise ValueError(f"not a real date ({shown(value)})") from None
 
 
 def parse_month(value: object) -> int:
@@ -103,7 +111,7 @@ def parse_bool(value: object) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ValueError(f"not true or false ({value!r})")
+    raise ValueError(f"not true or false ({shown(value)})")
 
 
 def parse_int(value: object) -> int:
