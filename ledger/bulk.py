@@ -21,7 +21,7 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict]) -> None:
     insert_columns(conn, table, {c: [r[c] for r in rows] for c in rows[0] if c in table.c})
 
 
-def insert_columns(conn: Connection, table: Table, columns: Mapping[str, Sequence[object]]) -> None:
+def insert_columns(conn: Connection, table: Table, columns: Mapping[str, list[object]]) -> None:
     """Insert rows given a column at a time (`{name: values}`, all as long) inside the caller's transaction."""
     if not columns or not len(next(iter(columns.values()))):
         return
@@ -34,13 +34,19 @@ def insert_columns(conn: Connection, table: Table, columns: Mapping[str, Sequenc
         _executemany(conn, table, columns)
 
 
-def _executemany(conn: Connection, table: Table, columns: Mapping[str, Sequence[object]]) -> None:
+def _executemany(conn: Connection, table: Table, columns: Mapping[str, list[object]]) -> None:
     compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
     order = compiled.positiontup or ()
     values = []
     for name in order:
         process = table.c[name].type._cached_bind_processor(conn.dialect)
-        values.append(columns[name] if process is None else [process(v) for v in columns[name]])
+        column = columns[name]
+        if process is None:
+            values.append(column)
+        elif column.count(column[0]) == len(column):  # one time stamp on every row: converted once
+            values.append([process(column[0])] * len(column))
+        else:
+            values.append([process(v) for v in column])
     conn.exec_driver_sql(str(compiled), list(zip(*values, strict=True)))
 
 

@@ -376,7 +376,7 @@ def plan_import(read: ImportRead, label: str, digest: str) -> ImportRecord:
     frames, trust = read.frames, read.frames.trust["org_code"]
     lines, cip_months = planned(frames, trust_policy(frames))
     facts = lines.set_index("line_id")
-    before = st.line_status(frames.lines, frames.schemes, frames.events, pd.Series(dtype=bool))["status"]
+    before = st.line_status(frames.lines, frames.schemes, frames.events, pd.Series(dtype=bool))["status"].to_dict()
     newly = facts[facts["validated"] & (facts["status"] == "VALIDATED") & ~facts.index.isin(read.locked)].index
     events = [_line_event(trust, line_id, before[line_id], "VALIDATED", IMPORTER, "",
                           f"validated by sign-offs in {label}") for line_id in newly]
