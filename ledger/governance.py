@@ -297,18 +297,21 @@ def _plan_event(trust: str, line_id: str, version: int, reason: str, actor: str)
             "reason": reason, "details": {"version": version}}
 
 
+PLAN_PARAMS = ("baseline_micro", "new_micro", "annual_volume_milli", "go_live")  # what a plan version records
+
+
 def _version_rows(lines: pd.DataFrame, made: list[tuple], months: dict[str, dict[str, int]]) -> list[dict]:
     """Plan-version rows for `made` (line, version, reason, actor) of `lines` (line facts), each
     with its plan by month (`plan_months`); `_insert_versions` adds the event that records each."""
-    lines = lines.set_index("line_id")
-    wanted = lines.index.isin([m[0] for m in made])
-    fields = lines.loc[wanted, ["baseline_micro", "new_micro", "annual_volume_milli", "go_live"]].to_dict("index")
+    chosen = lines[lines["line_id"].isin([m[0] for m in made])]
+    fields = {values[0]: dict(zip(PLAN_PARAMS, map(str, values[1:]), strict=True))
+              for values in zip(*(chosen[c].tolist() for c in ("line_id", *PLAN_PARAMS)), strict=True)}
     rows = []
     for line_id, version, reason, actor in made:
         plan = months.get(line_id, {})
         rows.append({"line_id": line_id, "version": version, "reason": reason, "actor": actor,
-                     "params": audit.canonical({k: str(v) for k, v in fields[line_id].items()}),
-                     "months": audit.canonical(plan), "total_pence": sum(plan.values())})
+                     "params": audit.canonical(fields[line_id]), "months": audit.canonical(plan),
+                     "total_pence": sum(plan.values())})
     return rows
 
 
