@@ -6,8 +6,11 @@ aligned tables for people.
 """
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
+import tempfile
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -57,6 +60,23 @@ def open_trust(db_url: str | None, trust: str, as_at: str | None, policy: Path |
         return summ.load_trust(db.open_ledger(db_url), trust, when, base)
     except LedgerError as exc:
         raise fail(str(exc)) from None
+
+
+def check_output(path: Path, option: str = "-o") -> None:
+    """Refuse an output path that cannot be written before any work is done: a folder, a folder
+    that cannot be made, or one this user may not write in (the file would only fail at the end)."""
+    if path.is_dir():
+        raise fail(f"{option} {path}: is a folder; name the file to write", 2)
+    if blocking := next((p for p in path.parents if p.exists() and not p.is_dir()), None):
+        raise fail(f"{option} {path}: {blocking} is a file, not a folder", 2)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+        if path.exists() and not os.access(path, os.W_OK):
+            raise PermissionError(errno.EACCES, "Permission denied")
+    except OSError as exc:
+        raise fail(f"{option} {path}: cannot write there ({exc.strerror or exc})", 2) from None
 
 
 def check_fy(fy: str) -> str:

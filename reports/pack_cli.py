@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from ledger import db
-from ledger.cli import AsAtOption, DbOption, PolicyOption, app, fail, parse_as_at
+from ledger.cli import AsAtOption, DbOption, PolicyOption, app, check_output, fail, parse_as_at
 from ledger.errors import LedgerError
 from ledger.policy import DEFAULT, load_toml
 
@@ -45,6 +45,7 @@ def pack_cmd(
         raise fail("give one of --trust CODE or --region NAME", 2)
     if output.suffix.lower() != ".pdf":
         raise fail(f"-o {output}: the board pack is a PDF; name the file *.pdf", 2)
+    check_output(output)
     try:
         when = period_of(period, parse_as_at(as_at))
         base = load_toml(policy) if policy else DEFAULT
@@ -56,4 +57,6 @@ def pack_cmd(
                                    output)
     except LedgerError as exc:
         raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"-o {output}: cannot write the board pack ({exc.strerror or exc})") from None
     typer.echo(f"wrote {output} ({timing.pages} pages, figures as at {when.as_at.isoformat()})")

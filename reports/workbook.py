@@ -50,7 +50,7 @@ DESCRIPTIONS = {
     "LineYears": "per line and year: plan, delivered, CIP, at risk, cost avoidance, bridge steps",
     "Phasing": "per line-month: plan, delivered and leakage from the Actuals rows (formulas)",
     "BudgetByYear": "per budget adjustment and year: the budget it removes (formula)",
-    "AuditTrail": "the trust's append-only, hash-chained events",
+    "AuditTrail": "the trust's append-only, hash-chained events (recorded_at in UTC)",
     "LongText": "text longer than Excel's 32,767 characters a cell, kept whole",
 }
 METHOD = (
@@ -162,9 +162,12 @@ def write_exceptions(book: Book, ty: TrustYear) -> None:
 
 
 def write_trail(book: Book, trail: Sequence[Mapping]) -> None:
+    """The events as recorded; times in UTC without their zone, which Excel cannot hold."""
     ws = book.sheets["AuditTrail"]
     for event in trail:
-        ws.append([event.get(c) if event.get(c) != "" else None for c in TRAIL_COLUMNS])
+        when = event["recorded_at"]
+        row = {**event, "recorded_at": when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when}
+        ws.append([row.get(c) if row.get(c) != "" else None for c in TRAIL_COLUMNS])
 
 
 def write_contents(book: Book) -> None:

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from ledger import db
-from ledger.cli import AsAtOption, DbOption, FyOption, PolicyOption, TrustOption, app, check_fy, fail, parse_as_at
+from ledger.cli import (AsAtOption, DbOption, FyOption, PolicyOption, TrustOption, app, check_fy, check_output,
+                        fail, parse_as_at)
 from ledger.engine import summary as summ
 from ledger.errors import LedgerError
 from ledger.policy import DEFAULT, load_toml
@@ -27,14 +28,17 @@ def workbook_cmd(trust: TrustOption, fy: FyOption,
     fy = check_fy(fy)
     if output.suffix.lower() != ".xlsx":
         raise fail(f"-o: the workbook is an .xlsx file ({output})", 2)
+    check_output(output)
     when = parse_as_at(as_at) or summ.default_as_at(fy, date.today())
     try:
         engine = db.open_ledger(db_url)
         ty = summ.load_trust(engine, trust, when, load_toml(policy) if policy else DEFAULT)
         result = write_workbook(ty, fy, output, trail=audit_trail(engine, trust, when),
                                 imports=register_imports(engine, trust))
-    except (LedgerError, OSError) as exc:
+    except LedgerError as exc:
         raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"-o {output}: cannot write the workbook ({exc.strerror or exc})") from None
     sheets = len(result.rows)
     typer.echo(f"wrote {output}: {sheets} sheets, {sum(result.rows.values()) - sheets:,} rows, "
                f"{result.formulas:,} formulas (as at {when.isoformat()})")

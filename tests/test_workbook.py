@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import csv
+import os
 import zipfile
-from datetime import date
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from ledger.register.load import import_register
 from reports import workbook_layout
 from reports.cli import app
 from reports.filters import GBP_FORMAT
-from reports.workbook import write_workbook
+from reports.workbook import audit_trail, write_workbook
 from tests.helpers_workbook import compiler, json_value, pennies, reperform, summary_rows
 from tests.ledgers import base, budget, line, monthly, signed, write_register
 
@@ -325,3 +326,39 @@ def test_command_line_errors_are_messages(tmp_path):
     not_xlsx = runner.invoke(app, ["workbook", "--trust", "RE1", "--fy", FY, "-o", str(tmp_path / "x.csv"),
                                    "--db", db])
     assert not_xlsx.exit_code == 2 and ".xlsx" in not_xlsx.output
+
+
+def test_the_audit_trail_carries_todays_events_in_utc(tmp_path):
+    """Events are stored with their time zone, which Excel cannot hold: the sheet has them in UTC."""
+    db = f"sqlite:///{tmp_path}/l.db"
+    runner = CliRunner()
+    assert runner.invoke(app, ["import", str(WORKED / "E1"), "--db", db]).exit_code == 0
+    out = tmp_path / "today.xlsx"
+    made = runner.invoke(app, ["workbook", "--trust", "RE1", "--fy", FY, "--as-at", date.today().isoformat(),
+                               "-o", str(out), "--db", db])
+    assert made.exit_code == 0, made.output
+    engine = open_ledger(db)
+    events = [e for e in audit_trail(engine, "RE1", date.today())]
+    sheet = list(openpyxl.load_workbook(out)["AuditTrail"].iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in sheet] == [e["seq"] for e in events] and events
+    utc = [e["recorded_at"].astimezone(UTC).replace(tzinfo=None) for e in events]
+    assert all(abs(row[1] - when) < timedelta(milliseconds=1) for row, when in zip(sheet, utc, strict=True))
+
+
+def test_an_output_path_that_cannot_be_written_is_refused_before_any_work(tmp_path):
+    db = f"sqlite:///{tmp_path}/l.db"
+    runner = CliRunner()
+    assert runner.invoke(app, ["import", str(WORKED / "E1"), "--db", db]).exit_code == 0
+    (tmp_path / "a-file").write_text("")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    for command, suffix in ((["workbook", "--fy", FY], ".xlsx"), (["pack", "--period", "2026-03"], ".pdf")):
+        (tmp_path / f"folder{suffix}").mkdir()
+        cases = {tmp_path / "a-file" / f"out{suffix}": "a-file is a file, not a folder",
+                 tmp_path / f"folder{suffix}": "is a folder; name the file to write"}
+        if os.geteuid() != 0:  # root may write anywhere
+            cases[locked / f"out{suffix}"] = "cannot write there (Permission denied)"
+        for path, message in cases.items():
+            result = runner.invoke(app, [*command, "--trust", "RE1", "-o", str(path), "--db", db])
+            assert result.exit_code == 2 and message in result.output, result.output
