@@ -111,6 +111,7 @@ def template_cmd(file: Annotated[Path, typer.Argument(help="Where to write the e
     """
     from ledger.register import template  # openpyxl, loaded only for the command that needs it
 
+    check_output(file, "FILE")
     template.write_template(file)
     typer.echo(f"wrote {file}")
 
