@@ -11,14 +11,10 @@ from typing import TYPE_CHECKING
 from ledger import calendar
 from ledger.money import from_pence
 from ledger.towers import ratio
-from reports.filters import format_gbp, format_pct, format_period
+from reports.filters import counted, format_gbp, format_pct, format_period
 
 if TYPE_CHECKING:
     from reports.pack import TrustPack
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _gbp(pence: int) -> str:
@@ -69,7 +65,7 @@ def _outlook(pack: TrustPack) -> list[str]:
 def _apart(pack: TrustPack) -> list[str]:
     non, towers, exc = pack.summary["non_cip"], pack.summary["towers"], pack.summary["exceptions"]
     out = [f"Cost avoidance of {format_gbp(non['cost_avoidance'])} and "
-           f"{_count(non['non_financial_count'], 'non-financial benefit')} are reported beside CIP, never added to it."]
+           f"{counted(non['non_financial_count'], 'non-financial benefit')} are reported beside CIP, never added to it."]
     if towers["contribution"] is None:
         out.append(f"No NHS Supply Chain contribution is recorded for {pack.period.fy}, so the towers are not "
                    "reconciled.")
@@ -78,8 +74,8 @@ def _apart(pack: TrustPack) -> list[str]:
         side = "a net beneficiary by" if net >= 0 else "a net payer by"
         out.append(f"NHS Supply Chain: savings recognised {format_gbp(towers['recognised'])} against a contribution "
                    f"of {format_gbp(towers['contribution'])}, so the trust is {side} {format_gbp(abs(net))}.")
-    out.append(f"{_count(exc['errors'], 'error')} and {_count(exc['warnings'], 'warning')} need attention; each is "
-               "listed with its rule id and line in the exceptions appendix of the trust's pack.")
+    out.append(f"{counted(exc['errors'], 'error')} and {counted(exc['warnings'], 'warning')} need attention; each is "
+               "listed with its rule id and line in appendix A of the trust's board pack.")
     return out
 
 

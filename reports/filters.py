@@ -126,6 +126,11 @@ def format_count(value: int | None) -> str:
     return NOT_AVAILABLE if value is None else f"{value:,}"
 
 
+def counted(n: int, noun: str) -> str:
+    """`1 error`, `2 errors`: a count with its noun, in the plural unless it is one."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def naturally(rows: Iterable[T], attribute: str) -> list[T]:
     """Rows sorted by a code the way people count (T2 before T10); a Jinja filter and a helper."""
     def key(row: T) -> list[object]:
@@ -135,7 +140,7 @@ def naturally(rows: Iterable[T], attribute: str) -> list[T]:
 
 
 FILTERS = {"gbp": format_gbp, "pct": format_pct, "period": format_period, "longdate": format_date,
-           "count": format_count, "price": format_price, "volume": format_volume, "naturally": naturally}
+           "count": format_count, "counted": counted, "price": format_price, "volume": format_volume, "naturally": naturally}
 
 
 def register(env: Environment) -> Environment:

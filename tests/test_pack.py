@@ -23,7 +23,7 @@ from ledger.engine.summary import load_trust
 from ledger.errors import LedgerError
 from ledger.register.load import import_register
 from reports.cli import app
-from reports.filters import format_gbp
+from reports.filters import counted, format_gbp
 from reports.pack import APPENDIX_CAP, build_trust_pack, load_pack, period_of
 from reports.render import render_trust, trust_html
 from tests import ledgers
@@ -94,7 +94,7 @@ def test_headline_figures_equal_the_json_summary_to_the_penny(e1_e8, trust):
         assert shown, f"{label} is not in the pack"
         assert set(shown) == {format_gbp(_value(summary, path))}, label
     exceptions = summary["exceptions"]
-    assert f"Exceptions {exceptions['errors']} errors, {exceptions['warnings']} warnings" in text
+    assert f"Exceptions {counted(exceptions['errors'], 'error')}, {counted(exceptions['warnings'], 'warning')}" in text
     for tile, path in (("CIP COUNTED, YEAR TO DATE", ("cip", "delivered")), ("FORECAST OUTTURN", ("cip", "forecast")),
                        ("RECURRENT CIP COUNTED", ("cip", "recurrent_delivered")),
                        ("AT RISK (NOT YET COUNTED)", ("cip", "at_risk")),
