@@ -33,7 +33,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]
 def print_summary(data: dict) -> None:
     cip, non, towers = data["cip"], data["non_cip"], data["towers"]
     typer.echo(f"{data['trust']}  {data['fy']}  as at {data['as_at']}  policy {data['policy_set']}\n")
-    rows = [["CIP plan (cash-releasing)", pounds(cip["plan"])], ["CIP delivered (Grade A)", pounds(cip["delivered"])],
+    rows = [["CIP plan (cash-releasing)", pounds(cip["plan"])], ["CIP delivered (counted)", pounds(cip["delivered"])],
             ["  recurrent", pounds(cip["recurrent_delivered"])],
             ["  non-recurrent", pounds(cip["non_recurrent_delivered"])],
             ["At risk (delivered, not counted)", pounds(cip["at_risk"])], ["Forecast outturn", pounds(cip["forecast"])],

@@ -91,7 +91,7 @@ def cip_trend(months: Sequence[int], plan: Sequence[int], forecast: Sequence[int
         ax.plot(x, plan, linestyle="--", color=MID, linewidth=1.4, label="Plan (cumulative)")
         ax.plot(x, forecast, linestyle=":", color=INK, linewidth=1.6, label="Forecast outturn")
         ax.plot(x[:len(counted)], counted, linestyle="-", color=INK, linewidth=2, marker="o", markersize=3.5,
-                label="CIP counted (Grade A)")
+                label="CIP counted")
         ax.plot([x[-1]], [risk_adjusted], linestyle="none", marker="D", markersize=5, markerfacecolor="white",
                 markeredgecolor=INK, label="Risk-adjusted forecast")
         ax.set_xticks(x, [format_period(m, "short") for m in months])

@@ -45,7 +45,7 @@ def local_cash(ty: TrustYear, fy: str) -> pd.DataFrame:
 
 
 def counted(fig: Figures, fy: str) -> int:
-    """CIP counted (Grade A) in `fy` for a computed trust: Σ cip, as the summary's `cip.delivered`."""
+    """CIP counted in `fy` for a computed trust: Σ cip, as the summary's `cip.delivered`."""
     return int(fig.years.loc[fig.years["fy"] == fy, "cip"].sum())
 
 

@@ -25,7 +25,7 @@ def test_summary_table_and_json_agree(tmp_path) -> None:
     data = json.loads(runner.invoke(app, ["summary", "--trust", "RT1", "--fy", "2025/26", "--db", url,
                                           "--json"]).output)
     assert data["cip"]["delivered"] == "1200.00"
-    assert "CIP delivered (Grade A)           £1,200.00" in table.output
+    assert "CIP delivered (counted)           £1,200.00" in table.output
 
 
 def test_clean_check_prints_nothing_and_exits_0(tmp_path) -> None:

@@ -34,7 +34,7 @@ SAVINGS = Path(sys.executable).with_name("savings")
 
 # label in the pack's headline table -> path in the JSON summary
 HEADLINES = {
-    "CIP plan (annual)": ("cip", "plan"), "CIP counted (Grade A)": ("cip", "delivered"),
+    "CIP plan (annual)": ("cip", "plan"), "CIP counted": ("cip", "delivered"),
     "Recurrent": ("cip", "recurrent_delivered"), "Non-recurrent": ("cip", "non_recurrent_delivered"),
     "At risk": ("cip", "at_risk"), "Forecast outturn": ("cip", "forecast"),
     "Risk-adjusted forecast": ("cip", "risk_adjusted_forecast"), "FYE of schemes counted": ("cip", "fye_delivered"),
@@ -200,7 +200,7 @@ def test_empty_states_say_what_is_missing(tmp_path):
     assert "No non-pay per WAU" in text
     assert "No spend extract for 2025/26" in text
     assert "No comparable benchmark prices for 2025/26" in text
-    assert "CIP counted (Grade A) £0.00" in text
+    assert "CIP counted £0.00" in text
     assert "Forecast outturn £6,000.00" in text  # no invoices yet: the forecast is the plan
     assert "volume and timing against plan R-ACT-1 £6,000.00" in text  # nothing delivered to date
 
@@ -264,7 +264,7 @@ def test_regional_pack_rolls_trusts_up_with_a_page_each(e1_e8, tmp_path):
     e1, e8 = (_json_summary(db, t, "2026-03-31") for t in ("RE1", "RE8"))
     total = format_gbp(sum(Decimal(s["cip"]["forecast"]) for s in (e1, e8)))
     assert re.search(rf"South region .*{re.escape(total)}", pages[0].replace("\n", " "))
-    assert any("Example One NHS Trust (RE1)" in p and "CIP counted (Grade A) £5,850.00" in p for p in pages[1:])
+    assert any("Example One NHS Trust (RE1)" in p and "CIP counted £5,850.00" in p for p in pages[1:])
     assert any("Example E8 NHS Trust (RE8)" in p and "local_savings_rate=0.02" in p for p in pages[1:])
 
 
