@@ -295,9 +295,11 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
         is_new = row.go_year == row.fy_year
         carries = row.route != "duplicate" and row.stop_month == NEVER  # R-DUP-1, R-REV-1
         local_cash = bool(row.cash_releasing) and not bool(row.tower)
+        pipeline = local_cash and row.route != "duplicate"  # R-DUP-1: forecast once, on the line it repeats
+        pipeline_ref = f'AND({local},{c["route"]}<>"duplicate")'
         weight = ty.policy.weight("validated") if row.grade == "A" else ty.policy.weight(row.maturity)
         forecast_net = int(row.forecast) - int(row.impl_costs)  # R-ELG-4: the forecast is net of costs
-        risk = int((Decimal(forecast_net) * weight).quantize(Decimal(1), ROUND_HALF_UP)) if local_cash else 0
+        risk = int((Decimal(forecast_net) * weight).quantize(Decimal(1), ROUND_HALF_UP)) if pipeline else 0
         fye_new = int(row.fye) if local_cash and carries and is_new and row.cip > 0 and row.recurrent else 0
         carry = int(next_plan[i]) if (local_cash and carries and is_new and row.recurrent and has_next) else 0
         plan = F(c["cip_plan"], pounds(row.plan)) if not window_differs and row.plan == row.cip_plan else \
@@ -318,14 +320,14 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
             F(f"IF({c['cash_releasing']},{net_raw},0)", pounds(row.net)),
             F(f"IF(AND({c['eligible']},NOT({c['tower']})),{counted},0)", pounds(row.cip)),
             F(f"IF(AND({c['eligible']},{c['tower']}),{counted},0)", pounds(row.tower_recognised)),
-            F(f"IF({local},MAX({net_raw}-{c['cip']},0),0)", pounds(row.at_risk)),
+            F(f"IF({pipeline_ref},MAX({net_raw}-{c['cip']},0),0)", pounds(row.at_risk)),
             F(f"IF({c['cash_releasing']},{block('avoided')},IF(OR({separate_or_path.format(r=r)}),0,"
               f"MAX({c['plan']},0)))",
               pounds(row.cost_avoidance)),
             F(f'IF({c["benefit_type"]}="CAPITAL",{c["plan"]},0)', pounds(row.capital)),
             F(f"IF({local},{c['cip_plan']},0)", pounds(row.cip_plan if local_cash else 0)),
-            F(f"IF({local},{net_forecast},0)", pounds(forecast_net if local_cash else 0)),
-            F(f"IF({local},{r9(f'({net_forecast})*{weight_ref}')},0)", pounds(risk)),
+            F(f"IF({pipeline_ref},{net_forecast},0)", pounds(forecast_net if pipeline else 0)),
+            F(f"IF({pipeline_ref},{r9(f'({net_forecast})*{weight_ref}')},0)", pounds(risk)),
             F(f"IF(AND({local},{carries_ref},{new},{c['cip']}>0,{c['recurrent']}),LineFigures!{LF['fye']}{lr},0)",
               pounds(fye_new)),
             F(f"IF(AND({local},{carries_ref},{new},{c['recurrent']}),{carry_ref},0)", pounds(carry)),

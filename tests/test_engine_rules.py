@@ -241,6 +241,22 @@ def test_duplicates_and_stopped_lines_carry_nothing_into_next_year(tmp_path) -> 
     assert (s["delivered"], s["fye_delivered"], s["carry_forward"]) == ("600.00", "1200.00", "600.00")  # L1 alone
 
 
+def test_a_duplicate_is_neither_at_risk_nor_forecast(tmp_path) -> None:
+    """R-DUP-1: L2 repeats L1's saving, so its £500 can never count: it is not pipeline at risk,
+    and the forecast holds the saving once, on L1 (DESIGN.md still lists L2's plan in the plan)."""
+    t = base()
+    t["SavingLines"] += [line("L1", "2.00", "1.00", "1200", "2025-10-01", product="GLOVE"),  # £100 a month
+                         line("L2", "2.00", "1.00", "1200", "2025-11-01", product="GLOVE")]  # (finding) repeats L1
+    t["Actuals"] += monthly("L1", "2025-10", 6, "100", "1.00") + monthly("L2", "2025-11", 5, "100", "1.00")
+    t["BudgetAdjustments"].append(budget("B1", "L1", "1200.00", "2025-10-01"))
+    t["SignOffs"] += signed("L1") + signed("L2")
+    ty = load(tmp_path, t)
+    s = summary(ty, FY)["cip"]
+    assert (s["plan"], s["delivered"], s["at_risk"]) == ("1100.00", "600.00", "0.00")  # at risk was £500 (L2)
+    assert (s["forecast"], s["risk_adjusted_forecast"]) == ("600.00", "600.00")  # were £1,100: L1 and L2
+    assert cip(ty, "L2")["at_risk"] == "0.00"
+
+
 def test_no_prior_spend_is_no_saving_and_no_negative_avoidance(tmp_path) -> None:
     t = base()
     t["SavingLines"] += [line("N1", "0.00", "5.00", "1200", "2025-04-01"),  # (finding) a new requirement, R-BAS-3

@@ -151,6 +151,9 @@ def test_duplicates_and_stopped_lines_carry_nothing_in_the_formulas_either(tmp_p
     t["SignOffs"] += signed("L1") + signed("L2") + signed("L3")
     assert recomputed(tmp_path / "a", t, "cip.carry_forward") == (Decimal("600.00"),) * 2  # L1's alone
     assert recomputed(tmp_path / "b", t, "cip.fye_delivered") == (Decimal("1200.00"),) * 2
+    assert recomputed(tmp_path / "c", t, "cip.at_risk") == (Decimal("0.00"),) * 2  # not L2's £500
+    assert recomputed(tmp_path / "d", t, "cip.forecast") == (Decimal("600.00"),) * 2  # L1's alone
+    assert recomputed(tmp_path / "e", t, "cip.risk_adjusted_forecast") == (Decimal("600.00"),) * 2
 
 
 def test_a_price_above_the_baseline_avoids_nothing_in_the_formulas_either(tmp_path):

@@ -296,7 +296,9 @@ def compute(frames: Frames, policy: Policy) -> Figures:
     years["net"] = np.where(cash, net, 0)
     years["cip"] = np.where(tower, 0, counted)
     years["tower_recognised"] = np.where(tower, counted, 0)
-    years["at_risk"] = np.where(cash & ~tower, np.maximum(net - counted, 0), 0)
+    # R-DUP-1: a duplicate repeats another line's saving, so no missing step would make it count.
+    repeats = f["duplicate_of"].notna().to_numpy()
+    years["at_risk"] = np.where(cash & ~tower & ~repeats, np.maximum(net - counted, 0), 0)
     # D7: avoidance is spend that did not happen; a price above the baseline (or a line with no
     # prior spend, R-BAS-3) avoided nothing, so a non-cash line's plan counts only when positive.
     years["cost_avoidance"] = np.where(cash, years["avoided"], np.where(
