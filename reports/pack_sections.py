@@ -222,9 +222,10 @@ def pipeline(ty: TrustYear, fy: str) -> Pipeline:
         by_rag = tuple(int(group.loc[group["rag"] == r, "forecast"].sum()) for r in RAGS)
         rows.append(PipelineRow(maturity or "not recorded", len(group), int(group["plan"].sum()),
                                 int(group["forecast"].sum()), risk_adjusted(lines, policy), by_rag))
-    steps = (("QIA approval", "R-GOV-2", ~cash["qia_ok"]),
-             ("sign-off (budget holder and finance)", "R-ELG-1", ~cash["validated"]),
-             ("budget removal", "R-ELG-1a", cash["validated"] & cash["qia_ok"] & (
+    waiting = cash["duplicate_of"].isna()  # R-DUP-1: no step would make a duplicate count
+    steps = (("QIA approval", "R-GOV-2", waiting & ~cash["qia_ok"]),
+             ("sign-off (budget holder and finance)", "R-ELG-1", waiting & ~cash["validated"]),
+             ("budget removal", "R-ELG-1a", waiting & cash["validated"] & cash["qia_ok"] & (
                  ~cash["has_budget"] | (cash["at_risk"] > 0))))
     awaiting = tuple(Awaiting(step, rule, int(mask.sum()), int(cash.loc[mask, "scheme_id"].nunique()),
                               int(cash.loc[mask, "forecast"].sum()), int(cash.loc[mask, "at_risk"].sum()))
@@ -278,7 +279,8 @@ class Assurance:
     cost_pressure: int
     ahead_lines: int
     ahead: int
-    evidenced: int
+    evidenced: int  # cash-releasing lines with an evidence row
+    evidence_stored: int  # of those, lines with a file in the evidence store (hashed, re-checked by audit verify)
     evidence_due: int
     by_rule: tuple[tuple[str, str, int], ...]  # rule id, severity, count
 
@@ -303,12 +305,14 @@ def assurance(ty: TrustYear, fy: str) -> Assurance:
     running = ~stopped & (y["removed"] > 0)
     ahead = (y["removed"] - (y["forecast"] - y["impl_costs"])).clip(lower=0).where(running, 0)
     due = y[y["cash_releasing"]]["line_id"]
-    evidenced = int(due.isin(ty.frames.evidence["line_id"]).sum())
+    evidence = ty.frames.evidence
+    evidenced = int(due.isin(evidence["line_id"]).sum())
+    stored = int(due.isin(evidence.loc[evidence["sha256"] != "", "line_id"]).sum())
     counts: dict[tuple[str, str], int] = {}
     for f in ty.findings:
         if f.severity != "info":
             counts[(f.rule_id, f.severity)] = counts.get((f.rule_id, f.severity), 0) + 1
     by_rule = tuple((rule, sev, n) for (rule, sev), n in sorted(counts.items(), key=lambda kv: (kv[0][1], -kv[1])))
     return Assurance(leakage, ratio(leakage, delivered + leakage), int(y.loc[stopped, "line_id"].nunique()),
-                     int(y["cost_pressure"].sum()), int((ahead > 0).sum()), int(ahead.sum()), evidenced, len(due),
-                     by_rule)
+                     int(y["cost_pressure"].sum()), int((ahead > 0).sum()), int(ahead.sum()), evidenced, stored,
+                     len(due), by_rule)

@@ -69,3 +69,16 @@ def test_pipeline_rows_are_net_of_implementation_costs_like_the_summary(tmp_path
     p = sections.pipeline(ty, FY)
     assert [r.forecast for r in p.rows] == [105_000 + 240_000]  # (£1,200 - £150) + £2,400, one maturity
     assert _pence(summary(ty, FY)["cip"]["forecast"]) == 345_000 == sum(sum(r.by_rag) for r in p.rows)
+
+
+def test_evidence_completeness_tells_a_reference_from_a_file_held(tmp_path):
+    """Section 9 item 10: L1's invoice is a file stored by its hash; L2's is only named; L3 has none."""
+    t = ledgers.base()
+    t["SavingLines"] += [ledgers.line(i, "2.00", "1.00", "1200", "2025-04-01") for i in ("L1", "L2", "L3")]
+    t["Evidence"] = [["evidence_id", "line_id", "type", "file", "sha256", "captured_at"],
+                     ["EV1", "L1", "invoice_extract", "inv-1.csv", "", "2025-05-01"],
+                     ["EV2", "L2", "invoice_extract", "", "", "2025-05-01"]]
+    (tmp_path / "register").mkdir()
+    (tmp_path / "register" / "inv-1.csv").write_text("invoice,amount\nINV-1,100.00\n")
+    a = sections.assurance(ledgers.load(tmp_path, t), FY)
+    assert (a.evidenced, a.evidence_stored, a.evidence_due, a.evidence_share) == (2, 1, 3, "0.6667")
