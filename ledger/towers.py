@@ -77,6 +77,11 @@ class TowerRecon:
     notes: tuple[str, ...] = ()
 
     @property
+    def has_data(self) -> bool:
+        """Anything to reconcile: a contribution, tower spend, or a saving recognised or claimed."""
+        return self.contribution is not None or any(r.spend or r.recognised or r.claimed for r in self.rows)
+
+    @property
     def local_configured(self) -> bool:
         return all(r.local_foregone is not None for r in self.rows) and bool(self.rows)
 

@@ -193,7 +193,7 @@ def charts_for(pack: TrustPack) -> list[charts.Chart]:
     if claimed or cip:
         out.append(charts.bridge(claimed, [(s.reason, s.amount) for s in steps], cip))
     rows = naturally(pack.towers.rows, "tower_code")
-    if rows:
+    if pack.towers.has_data:
         out.append(charts.towers([r.tower_code for r in rows], [r.contribution for r in rows],
                                  [r.recognised for r in rows], [r.claimed for r in rows]))
     years = pack.carter.wau_years

@@ -3,6 +3,7 @@ zero, allocation policies, R-DUP-4, and claimed - recognised itemised so the rea
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from ledger.engine.summary import load_trust, summary
 from ledger.errors import LedgerError
 from ledger.register.load import import_register
 from ledger.tower_claims import by_reason
+from ledger.towers import TowerRecon, TowerRow
 from tests.ledgers import base, budget, line, load, monthly, signed
 
 FY = "2025/26"
@@ -248,3 +250,12 @@ def test_all_nhssc_route_policy_moves_local_lines_to_the_tower(tmp_path: Path) -
     assert bool(ty.figures.lines.set_index("line_id").loc["F", "tower"])
     assert summary(ty, FY)["cip"]["delivered"] == "0.00"
     assert {r.tower_code: r.recognised for r in ty.recon(FY).rows} == {"T1": 21_600 * M, "T2": 12_000 * M}
+
+
+def test_a_year_with_tower_rows_but_nothing_in_them_has_no_data_to_reconcile() -> None:
+    """The pack shows a sentence, not a table and a chart of zeros, for such a year."""
+    zero = TowerRow("T1", spend=0, contribution=0, local_foregone=None, recognised=0, claimed=0)
+    recon = TowerRecon("2026/27", None, "none recorded", False, "spend_share", None, "not configured", (zero,))
+    assert not recon.has_data
+    assert replace(recon, contribution=0).has_data  # a contribution of £0 is recorded, and reconciled
+    assert replace(recon, rows=(replace(zero, claimed=1),)).has_data
