@@ -6,12 +6,13 @@ options and calls `reports.pack`/`reports.render`; a LedgerError becomes a messa
 """
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ledger import db
+from ledger import calendar, db
 from ledger.cli import AsAtOption, DbOption, PolicyOption, app, check_output, fail, parse_as_at
 from ledger.errors import LedgerError
 from ledger.policy import DEFAULT, load_toml
@@ -48,6 +49,12 @@ def pack_cmd(
     check_output(output)
     try:
         when = period_of(period, parse_as_at(as_at))
+        today = date.today()
+        if when.as_at > today:  # the month in progress is reported as known today; a later one not at all
+            if calendar.month_start(when.month) > today:
+                raise fail(f"--period {period}: that month has not begun (today is {today}); "
+                           f"the latest pack is for {calendar.month_label(calendar.month_index(today))}", 2)
+            when = period_of(period, today)
         base = load_toml(policy) if policy else DEFAULT
         engine = db.open_ledger(db_url)
         if trust is not None:

@@ -10,7 +10,7 @@ import json
 import re
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
+from ledger import calendar
 from ledger.db import open_ledger
 from ledger.engine.summary import load_trust
 from ledger.errors import LedgerError
@@ -39,7 +40,8 @@ HEADLINES = {
     "At risk": ("cip", "at_risk"), "Forecast outturn": ("cip", "forecast"),
     "Risk-adjusted forecast": ("cip", "risk_adjusted_forecast"), "FYE of schemes counted": ("cip", "fye_delivered"),
     "Carry-forward": ("cip", "carry_forward"), "Implementation costs": ("implementation_costs",),
-    "Leakage": ("leakage",), "Cost avoidance": ("non_cip", "cost_avoidance"), "Capital": ("non_cip", "capital"),
+    "Leakage": ("leakage",), "Cost avoidance (year's plan)": ("non_cip", "cost_avoidance"),
+    "Capital (year's plan)": ("non_cip", "capital"),
     "Tower savings recognised": ("towers", "recognised"), "Tower contribution": ("towers", "contribution"),
     "Tower net benefit": ("towers", "net"),
 }
@@ -236,6 +238,9 @@ def test_as_at_must_fall_inside_the_period():
 
 def test_cli_refuses_bad_input_with_a_message(e1_e8, tmp_path):
     runner = CliRunner()
+    today = date.today()
+    next_month = calendar.month_label(calendar.month_index(today) + 1)
+    tomorrow = (today + timedelta(days=1)).isoformat()
     db = e1_e8[0]
     cases = [
         (["--trust", "RE1", "--region", "South"], 2, "give one of --trust CODE or --region NAME"),
@@ -243,6 +248,8 @@ def test_cli_refuses_bad_input_with_a_message(e1_e8, tmp_path):
         (["--trust", "NOPE"], 1, "trust 'NOPE' is not in the ledger"),
         (["--region", "Nowhere"], 1, "no trust in region 'Nowhere'"),
         (["--trust", "RE1", "--as-at", "2026-04-01"], 1, "outside period 2026-03"),
+        (["--trust", "RE1", "--period", next_month], 2, f"--period {next_month}: that month has not begun"),
+        (["--trust", "RE1", "--as-at", tomorrow], 2, f"--as-at {tomorrow}: that is in the future"),
     ]
     for extra, code, message in cases:
         args = ["pack", "--period", "2026-03", "--db", db, *extra]
