@@ -53,9 +53,10 @@ def _outlook(pack: TrustPack) -> list[str]:
         out.append(f"{_gbp(pack.pipeline.unidentified_plan)} of the plan is still unidentified.")
     share = ratio(int(pack.money("cip", "recurrent_delivered") * 100), int(pack.money("cip", "delivered") * 100))
     if share is not None:
-        out.append(f"{format_pct(share)} of CIP counted is recurrent; schemes started in {fy} have a full-year "
-                   f"effect of {format_gbp(cip['fye_delivered'])}, of which {format_gbp(cip['carry_forward'])} "
-                   f"carries forward into {calendar.fy_label(calendar.parse_fy(fy) + 1)}.")
+        out.append(f"{format_pct(share)} of CIP counted is recurrent. Recurrent schemes started in {fy} carry "
+                   f"{format_gbp(cip['carry_forward'])} of planned savings into "
+                   f"{calendar.fy_label(calendar.parse_fy(fy) + 1)}; those of them that have counted CIP have a "
+                   f"full-year effect of {format_gbp(cip['fye_delivered'])}.")
     if pack.money("cip", "at_risk"):
         out.append(f"{format_gbp(cip['at_risk'])} has been delivered but cannot be counted until it is signed off, "
                    "quality-assessed or removed from budget.")
@@ -64,18 +65,23 @@ def _outlook(pack: TrustPack) -> list[str]:
 
 def _apart(pack: TrustPack) -> list[str]:
     non, towers, exc = pack.summary["non_cip"], pack.summary["towers"], pack.summary["exceptions"]
-    out = [f"Cost avoidance of {format_gbp(non['cost_avoidance'])} and "
-           f"{counted(non['non_financial_count'], 'non-financial benefit')} are reported beside CIP, never added to it."]
+    out = [f"Cost avoidance planned for the year, {format_gbp(non['cost_avoidance'])}, and "
+           f"{counted(non['non_financial_count'], 'non-financial benefit')} are kept beside CIP, never added to it."]
     if towers["contribution"] is None:
         out.append(f"No NHS Supply Chain contribution is recorded for {pack.period.fy}, so the towers are not "
                    "reconciled.")
     else:
         net = pack.money("towers", "net")
         side = "a net beneficiary by" if net >= 0 else "a net payer by"
-        out.append(f"NHS Supply Chain: savings recognised {format_gbp(towers['recognised'])} against a contribution "
-                   f"of {format_gbp(towers['contribution'])}, so the trust is {side} {format_gbp(abs(net))}.")
-    out.append(f"{counted(exc['errors'], 'error')} and {counted(exc['warnings'], 'warning')} need attention; each is "
-               "listed with its rule id and line in appendix A of the trust's board pack.")
+        recognised, contribution = format_gbp(towers["recognised"]), format_gbp(towers["contribution"])
+        if pack.period.as_at < calendar.fy_bounds(pack.period.fy)[1]:  # the contribution is the whole year's
+            out.append(f"NHS Supply Chain: savings recognised so far {recognised} against the year's contribution "
+                       f"of {contribution}, so the trust is so far {side} {format_gbp(abs(net))}.")
+        else:
+            out.append(f"NHS Supply Chain: savings recognised {recognised} against a contribution of {contribution}, "
+                       f"so the trust is {side} {format_gbp(abs(net))}.")
+    out.append(f"{counted(exc['errors'], 'error')} and {counted(exc['warnings'], 'warning')} need attention: "
+               "appendix A of the trust's pack lists each with its rule and line.")
     return out
 
 
