@@ -215,11 +215,14 @@ def write_towers(book: Book, ty: TrustYear, layout: Layout, placed: Placed, data
 
     C_k and L_k are the ledger's (allocation and rate are policy choices, stated on the sheet);
     spend, recognised and claimed are SUMIFS over TowerSpend, LineYears and TowerStatement.
+    The tower figures are the workbook's year whatever the Summary's year input says: C_k and L_k
+    are the ledger's values for that year, and a mix of years would add up to nothing.
     Returns the Summary's formula for each towers total (None where the ledger's value is an
     input, e.g. an estimated C); `<key>` stands for the Summary cell of another towers total.
     """
     ws = book.sheets["TowerRecon"]
     recon = ty.recon(layout.fy)
+    year = f'"{layout.fy}"'  # C_k and L_k are this year's, so every tower figure stays on it
     n = len(layout.years)
     ts, st = placed.letters["TowerSpend"], placed.letters["TowerStatement"]
     n_spend, n_claim = len(ty.frames.tower_spend), len(ty.frames.tower_statements)
@@ -231,11 +234,11 @@ def write_towers(book: Book, ty: TrustYear, layout: Layout, placed: Placed, data
         ws.append([
             t.tower_code,
             F(f"SUMIFS({_range('TowerSpend', ts['spend'], n_spend)},{_range('TowerSpend', ts['fy'], n_spend)},"
-              f"{FY_CELL},{_range('TowerSpend', ts['tower_code'], n_spend)},A{r})", pounds(t.spend)),
+              f"{year},{_range('TowerSpend', ts['tower_code'], n_spend)},A{r})", pounds(t.spend)),
             pounds(t.contribution), None if t.local_foregone is None else pounds(t.local_foregone), target,
-            F(f"SUMIFS({ly_tr},{ly_tc},A{r},{ly_fy},{FY_CELL})", pounds(t.recognised)),
+            F(f"SUMIFS({ly_tr},{ly_tc},A{r},{ly_fy},{year})", pounds(t.recognised)),
             F(f"SUMIFS({_range('TowerStatement', st['claimed'], n_claim)},"
-              f"{_range('TowerStatement', st['fy'], n_claim)},{FY_CELL},"
+              f"{_range('TowerStatement', st['fy'], n_claim)},{year},"
               f"{_range('TowerStatement', st['tower_code'], n_claim)},A{r})", pounds(t.claimed)),
             None if target is None else F(f"F{r}-E{r}", pounds(t.gap)), F(f"F{r}-C{r}", pounds(t.net)),
             F(f'IF(C{r}=0,"",F{r}/C{r})', Decimal(t.recognised) / Decimal(t.contribution) if t.contribution else ""),
@@ -254,7 +257,7 @@ def write_towers(book: Book, ty: TrustYear, layout: Layout, placed: Placed, data
     local_ok = data["towers"]["local_foregone"] is not None
     formulas = {
         "contribution": (f"SUMIFS({_range('TowerContribution', tc['amount'], n_c)},"
-                         f"{_range('TowerContribution', tc['fy'], n_c)},{FY_CELL})") if notified else None,
+                         f"{_range('TowerContribution', tc['fy'], n_c)},{year})") if notified else None,
         "local_foregone": column("D") if local_ok else None, "target": "<contribution>+<local_foregone>",
         "recognised": column("F"), "claimed": column("G"), "gap": "<recognised>-<target>",
         "net": "<recognised>-<contribution>", "coverage": "ROUND(<recognised>/<contribution>,4)",

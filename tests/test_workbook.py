@@ -365,3 +365,20 @@ def test_an_output_path_that_cannot_be_written_is_refused_before_any_work(tmp_pa
         for path, message in cases.items():
             result = runner.invoke(app, [*command, "--trust", "RE1", "-o", str(path), "--db", db])
             assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_the_tower_figures_stay_on_the_workbooks_year_when_the_summary_year_changes(tmp_path):
+    """C_k and L_k are the ledger's values for the workbook's year, so spend, recognised and claimed
+    are that year's too: setting Summary!C2 to another year re-targets the CIP totals only."""
+    ty = ledger_of(tmp_path, WORKED / "E8")
+    out = tmp_path / "e8.xlsx"
+    write_workbook(ty, FY, out)
+    xl, rows = compiler(out, tmp_path), summary_rows(out)
+    keys = ["towers.contribution", "towers.recognised", "towers.claimed", "towers.net"]
+    for key in [*keys, "cip.plan"]:
+        xl.evaluate(rows[key][0])
+    xl.evaluate("Summary!C2")
+    xl.set_value("Summary!C2", "2024/25")
+    for key in keys:
+        assert pennies(xl.evaluate(rows[key][0])) == Decimal(json_value(summary(ty, FY), key)), key
+    assert pennies(xl.evaluate(rows["cip.plan"][0])) == Decimal(json_value(summary(ty, "2024/25"), "cip.plan"))
