@@ -132,15 +132,21 @@ def counted_by_month_end(ty: TrustYear, period: Period) -> list[int]:
         sections.counted(ty.figures, period.fy)]
 
 
+STAKE = {"R-LEA-1": "leakage", "R-ELG-1a": "at_risk"}  # rules whose own amount is the line's figure
+
+
 def exceptions(ty: TrustYear, fy: str) -> list[tuple[Finding, int]]:
-    """Errors and warnings with the amount at stake (the line's forecast for `fy`), largest first.
+    """Errors and warnings with the amount at stake for `fy`, largest first: the leakage of a
+    leakage warning, the amount at risk of a short budget removal, else the line's forecast.
 
     The PDF lists the first `APPENDIX_CAP`, so a board sees the exceptions that matter most; the
     audit workbook lists every one.
     """
     y = ty.figures.years
-    stake = y[y["fy"] == fy].set_index("line_id")["forecast"].abs()
-    shown = [(f, int(stake.get(f.line_id, 0))) for f in ty.findings if f.severity != "info"]
+    in_fy = y[y["fy"] == fy].set_index("line_id")
+    stakes = {c: in_fy[c].abs() for c in ("forecast", *STAKE.values())}
+    shown = [(f, int(stakes[STAKE.get(f.rule_id, "forecast")].get(f.line_id, 0)))
+             for f in ty.findings if f.severity != "info"]
     return sorted(shown, key=lambda p: (p[0].severity != "error", -p[1], p[0].rule_id, p[0].line_id, p[0].message))
 
 

@@ -9,6 +9,7 @@ import pytest
 from ledger.engine.summary import summary
 from ledger.money import to_pence
 from reports import pack_sections as sections
+from reports.pack import exceptions
 from tests import ledgers
 from tests.helpers_pack import big_register
 
@@ -82,3 +83,18 @@ def test_evidence_completeness_tells_a_reference_from_a_file_held(tmp_path):
     (tmp_path / "register" / "inv-1.csv").write_text("invoice,amount\nINV-1,100.00\n")
     a = sections.assurance(ledgers.load(tmp_path, t), FY)
     assert (a.evidenced, a.evidence_stored, a.evidence_due, a.evidence_share) == (2, 1, 3, "0.6667")
+
+
+def test_the_amount_at_stake_is_the_findings_own_amount(tmp_path):
+    """Appendix A: a leakage warning stakes the leakage (£120, not L1's £1,080 forecast); a short
+    budget removal stakes what is at risk (£600 of L2's £1,200)."""
+    t = ledgers.base()
+    t["SavingLines"] += [ledgers.line("L1", "2.00", "1.00", "1200", "2025-04-01"),
+                         ledgers.line("L2", "2.00", "1.00", "1200", "2025-04-01")]
+    t["Actuals"] += ledgers.monthly("L1", "2025-04", 12, "100", "1.10") + ledgers.monthly("L2", "2025-04", 12, "100",
+                                                                                          "1.00")
+    t["SignOffs"] += ledgers.signed("L2")
+    t["BudgetAdjustments"].append(ledgers.budget("B2", "L2", "600.00", "2025-04-01"))
+    stakes = {(f.rule_id, f.line_id): stake for f, stake in exceptions(ledgers.load(tmp_path, t), FY)}
+    assert stakes[("R-LEA-1", "L1")] == 12_000 and stakes[("R-ELG-1a", "L2")] == 60_000
+    assert stakes[("R-ELG-1", "L1")] == 108_000  # not signed off: its forecast
