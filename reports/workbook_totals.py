@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from ledger import calendar, carter
+from ledger import calendar, carter, tower_claims
 from ledger.benchmark import BENCHMARKS, rows_in
 from ledger.engine import bridge
 from ledger.engine.summary import TrustYear
@@ -181,13 +181,13 @@ def write_budget_recon(book: Book, ty: TrustYear, layout: Layout) -> None:
         r = ws.rows + 1
         where = f"{ly['cost_centre']},A{r},{ly['fy']},B{r}"
         status = ("CIP exceeds budget removed" if s.a > s.removed else
-                  "budget removed exceeds Grade-A CIP" if s.removed > s.a else "agrees")
+                  "CIP within budget removed" if s.removed > s.a else "agrees")
         ws.append([s.cost_centre, s.fy, F(f'SUMIFS({ly["cip"]},{where},{ly["grade"]},"A")', pounds(s.a)),
                    F(f"SUMIFS({ly['cip']},{where})", pounds(s.cip)),
                    F(f"SUMIFS({ly['tower_recognised']},{where})", pounds(s.tower)),
                    F(f"SUMIFS({by['removed']},{by['cost_centre']},A{r},{by['fy']},B{r})", pounds(s.removed)),
                    F(f"F{r}-C{r}", pounds(s.removed - s.a)),
-                   F(f'IF(C{r}>F{r},"CIP exceeds budget removed",IF(F{r}>C{r},"budget removed exceeds Grade-A CIP",'
+                   F(f'IF(C{r}>F{r},"CIP exceeds budget removed",IF(F{r}>C{r},"CIP within budget removed",'
                      f'"agrees"))', status)])
     lines = book.sheets["CIP_to_Budget_Lines"]
     keep = ["cost_centre", "grade", "cash_releasing", "tower", "has_budget", "eligible"]
@@ -271,8 +271,11 @@ def write_towers(book: Book, ty: TrustYear, layout: Layout, placed: Placed, data
     if items:
         ws.note("")
         ws.note("Claimed minus recognised, itemised (ledger.tower_claims)", bold=True)
+        ws.append(["tower_code", "amount", "reason", "line_id", "what the reason means"])
         for item in items:
-            ws.append([item.tower_code, pounds(item.amount), item.reason, item.line_id or None], {1: GBP_FORMAT})
+            meaning = f"{tower_claims.LABELS[item.reason]} ({tower_claims.RULE_IDS[item.reason]})"
+            ws.append([item.tower_code, pounds(item.amount), item.reason, item.line_id or None, meaning],
+                      {1: GBP_FORMAT})
     return formulas
 
 

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from ledger import models
 from ledger.db import open_ledger
+from ledger.tower_claims import RULE_IDS
 from ledger.engine.summary import TrustYear, lines, load_trust, summary
 from ledger.register.load import import_register
 from reports import workbook_layout
@@ -382,3 +383,7 @@ def test_the_tower_figures_stay_on_the_workbooks_year_when_the_summary_year_chan
     for key in keys:
         assert pennies(xl.evaluate(rows[key][0])) == Decimal(json_value(summary(ty, FY), key)), key
     assert pennies(xl.evaluate(rows["cip.plan"][0])) == Decimal(json_value(summary(ty, "2024/25"), "cip.plan"))
+    recon = list(openpyxl.load_workbook(out, read_only=True)["TowerRecon"].iter_rows(values_only=True))
+    items = recon[[row[:5] for row in recon].index(("tower_code", "amount", "reason", "line_id",
+                                                     "what the reason means")) + 1:]
+    assert items and all(row[4].endswith(f"({RULE_IDS[row[2]]})") for row in items)  # each reason explained
