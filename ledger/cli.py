@@ -48,10 +48,10 @@ def parse_as_at(text: str | None) -> date | None:
         when = date.fromisoformat(text)
     except ValueError:
         raise fail(f"--as-at: not a date like 2026-03-31 ({text!r})", 2) from None
-    if when > date.today():
-        raise fail(f"--as-at {when}: that is in the future (today is {date.today()}); figures are as known "
-                   "on a day that has come", 2)
-    return when
+    try:
+        return summ.known_by(when, date.today())
+    except LedgerError as exc:
+        raise fail(f"--as-at: {exc}", 2) from None
 
 
 def open_trust(db_url: str | None, trust: str, as_at: str | None, policy: Path | None, fy: str | None = None):

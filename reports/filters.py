@@ -140,7 +140,8 @@ def naturally(rows: Iterable[T], attribute: str) -> list[T]:
 
 
 FILTERS = {"gbp": format_gbp, "pct": format_pct, "period": format_period, "longdate": format_date,
-           "count": format_count, "counted": counted, "price": format_price, "volume": format_volume, "naturally": naturally}
+           "count": format_count, "counted": counted, "price": format_price, "volume": format_volume,
+           "naturally": naturally}
 
 
 def register(env: Environment) -> Environment:

@@ -21,7 +21,7 @@ from ledger.carter import compliance as carter_compliance
 from ledger.engine import bridge
 from ledger.engine.figures import compute
 from ledger.engine.findings import Finding
-from ledger.engine.summary import TrustYear, load_trust, summary
+from ledger.engine.summary import TrustYear, known_by, load_trust, summary
 from ledger.errors import LedgerError
 from ledger.fingerprint import fingerprint
 from ledger.frames import cut
@@ -67,6 +67,18 @@ def period_of(text: str, as_at: date | None = None) -> Period:
         raise LedgerError(f"--as-at {as_at.isoformat()} is outside period {calendar.month_label(month)}: "
                           f"give a date from {first.isoformat()} to {last.isoformat()}")
     return Period(month, calendar.fy_of_month(month), as_at or last)
+
+
+def period_as_known(text: str, as_at: date | None, today: date) -> Period:
+    """`period_of` for a pack made on `today`: figures are as known on a day that has come, so a
+    month not yet begun is refused and the month in progress is reported as known today."""
+    chosen = period_of(text, known_by(as_at, today))
+    if chosen.as_at <= today:
+        return chosen
+    if calendar.month_start(chosen.month) > today:
+        raise LedgerError(f"--period {text}: that month has not begun (today is {today}); the latest pack is for "
+                          f"{calendar.month_label(calendar.month_index(today))}")
+    return period_of(text, today)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from ledger import calendar, db
+from ledger import db
 from ledger.cli import AsAtOption, DbOption, PolicyOption, app, check_output, fail, parse_as_at
 from ledger.errors import LedgerError
 from ledger.policy import DEFAULT, load_toml
@@ -38,7 +38,7 @@ def pack_cmd(
 
     Example: savings pack --trust RX1 --period 2026-03 -o pack.pdf
     """
-    from reports.pack import load_pack, period_of  # weasyprint and matplotlib load only for this command
+    from reports.pack import load_pack, period_as_known  # weasyprint and matplotlib load only for this command
     from reports.pack_region import build_region
     from reports.render import render_region, render_trust
 
@@ -48,13 +48,7 @@ def pack_cmd(
         raise fail(f"-o {output}: the board pack is a PDF; name the file *.pdf", 2)
     check_output(output)
     try:
-        when = period_of(period, parse_as_at(as_at))
-        today = date.today()
-        if when.as_at > today:  # the month in progress is reported as known today; a later one not at all
-            if calendar.month_start(when.month) > today:
-                raise fail(f"--period {period}: that month has not begun (today is {today}); "
-                           f"the latest pack is for {calendar.month_label(calendar.month_index(today))}", 2)
-            when = period_of(period, today)
+        when = period_as_known(period, parse_as_at(as_at), date.today())
         base = load_toml(policy) if policy else DEFAULT
         engine = db.open_ledger(db_url)
         if trust is not None:

@@ -8,8 +8,18 @@ from typing import Annotated
 import typer
 
 from ledger import db
-from ledger.cli import (AsAtOption, DbOption, FyOption, PolicyOption, TrustOption, app, check_fy, check_output,
-                        fail, parse_as_at)
+from ledger.cli import (
+    AsAtOption,
+    DbOption,
+    FyOption,
+    PolicyOption,
+    TrustOption,
+    app,
+    check_fy,
+    check_output,
+    fail,
+    parse_as_at,
+)
 from ledger.engine import summary as summ
 from ledger.errors import LedgerError
 from ledger.policy import DEFAULT, load_toml

@@ -248,8 +248,8 @@ def test_cli_refuses_bad_input_with_a_message(e1_e8, tmp_path):
         (["--trust", "NOPE"], 1, "trust 'NOPE' is not in the ledger"),
         (["--region", "Nowhere"], 1, "no trust in region 'Nowhere'"),
         (["--trust", "RE1", "--as-at", "2026-04-01"], 1, "outside period 2026-03"),
-        (["--trust", "RE1", "--period", next_month], 2, f"--period {next_month}: that month has not begun"),
-        (["--trust", "RE1", "--as-at", tomorrow], 2, f"--as-at {tomorrow}: that is in the future"),
+        (["--trust", "RE1", "--period", next_month], 1, f"--period {next_month}: that month has not begun"),
+        (["--trust", "RE1", "--as-at", tomorrow], 2, f"--as-at: as-at date {tomorrow} is in the future"),
     ]
     for extra, code, message in cases:
         args = ["pack", "--period", "2026-03", "--db", db, *extra]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 
 import pytest
 
-from ledger import calendar
+from ledger import audit, calendar
 from ledger.register.load import import_register
 from ledger.register.parse import parser_for
 from ledger.register.spec import SHEET_BY_NAME
@@ -173,3 +174,8 @@ def test_downloads_are_the_pack_and_the_workbook(tmp_path) -> None:
     wrong = web.get(f"/t/RT1/pack.pdf?period={period}&as_at=1999-01-01")
     assert wrong.status_code == 400
     assert "is outside period" in wrong.text
+    tomorrow = audit.utc_now().date() + timedelta(days=1)
+    future = web.get(f"/t/RT1/workbook.xlsx?fy={calendar.fy_of(tomorrow)}&as_at={tomorrow.isoformat()}")
+    assert future.status_code == 400 and f"as-at date {tomorrow} is in the future" in future.text
+    later = calendar.month_label(calendar.month_index(tomorrow) + 1)
+    assert "that month has not begun" in web.get(f"/t/RT1/pack.pdf?period={later}").text

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from ledger import models
 from ledger.db import open_ledger
-from ledger.tower_claims import RULE_IDS
 from ledger.engine.summary import TrustYear, lines, load_trust, summary
 from ledger.register.load import import_register
+from ledger.tower_claims import RULE_IDS
 from reports import workbook_layout
 from reports.cli import app
 from reports.filters import GBP_FORMAT

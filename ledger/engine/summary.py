@@ -19,6 +19,7 @@ from ledger.engine import eligibility as elig
 from ledger.engine import status as st
 from ledger.engine.figures import Figures, compute
 from ledger.engine.findings import Finding, run_rules
+from ledger.errors import LedgerError
 from ledger.frames import Frames, load_frames, trust_policy
 from ledger.money import money_text
 from ledger.policy import DEFAULT, Policy
@@ -58,6 +59,14 @@ def load_trust(engine: Engine, trust: str, as_at: date | None = None, base: Poli
 def default_as_at(fy: str, today: date) -> date:
     """The end of `fy`, or today while the year is still running."""
     return min(calendar.fy_bounds(fy)[1], today)
+
+
+def known_by(as_at: date | None, today: date) -> date | None:
+    """`as_at` if it has come: figures are as known on a day, so a later one is refused."""
+    if as_at is not None and as_at > today:
+        raise LedgerError(f"as-at date {as_at} is in the future (today is {today}): figures are as known on a day "
+                          "that has come")
+    return as_at
 
 
 def _year(fig: Figures, fy: str) -> pd.DataFrame:

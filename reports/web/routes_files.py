@@ -16,9 +16,9 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from ledger import audit, calendar, models, periods
-from ledger.engine.summary import default_as_at
+from ledger.engine.summary import default_as_at, known_by
 from ledger.errors import LedgerError
-from reports.pack import period_of
+from reports.pack import period_as_known
 from reports.render import render_trust
 from reports.web.common import acting, flash, has_data, page, parse_day, parse_fy, require, today, trust_of
 from reports.web.uploads import import_upload, safe_name
@@ -76,7 +76,7 @@ def downloads(request: Request, trust: str):
 @router.get("/t/{trust}/pack.pdf")
 def pack_pdf(request: Request, trust: str, period: str, as_at: str | None = None):
     _, row = trust_of(request, trust)
-    chosen = period_of(period, parse_day(as_at))
+    chosen = period_as_known(period, parse_day(as_at), today())
     pack = request.app.state.figures.pack(row["org_code"], chosen)
     with tempfile.TemporaryDirectory(prefix="savings-pack-") as tmp:
         target = Path(tmp) / "pack.pdf"
@@ -92,7 +92,7 @@ def workbook(request: Request, trust: str, fy: str | None = None, as_at: str | N
     _, row = trust_of(request, trust)
     code = row["org_code"]
     fy = parse_fy(fy)
-    when = parse_day(as_at) or default_as_at(fy, today())
+    when = known_by(parse_day(as_at), today()) or default_as_at(fy, today())
     engine = request.app.state.engine
     ty = request.app.state.figures.trust(code, when)
     with tempfile.TemporaryDirectory(prefix="savings-workbook-") as tmp:

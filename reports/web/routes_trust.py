@@ -16,7 +16,7 @@ from ledger.engine import bridge
 from ledger.engine import status as st
 from ledger.engine.summary import line_table
 from ledger.errors import LedgerError
-from reports.pack import period_of
+from reports.pack import period_as_known
 from reports.web import explain
 from reports.web.common import has_data, page, parse_day, parse_fy, today, trust_of
 
@@ -32,7 +32,7 @@ def dashboard(request: Request, trust: str, period: str | None = None, as_at: st
         return page(request, "empty.html", trust=row)
     when = parse_day(as_at)
     text = period or calendar.month_label(calendar.month_index(when or today()))
-    pack = request.app.state.figures.pack(code, period_of(text, when), charts=False)
+    pack = request.app.state.figures.pack(code, period_as_known(text, when, today()), charts=False)
     return page(request, "dashboard.html", trust=row, pack=pack, period=text, as_at=as_at or "")
 
 
@@ -40,7 +40,7 @@ def dashboard(request: Request, trust: str, period: str | None = None, as_at: st
 def charts(request: Request, trust: str, period: str, as_at: str | None = None):
     """The pack's charts for the dashboard, fetched after the figures (they take longer to draw)."""
     _, row = trust_of(request, trust)
-    pack = request.app.state.figures.pack(row["org_code"], period_of(period, parse_day(as_at)))
+    pack = request.app.state.figures.pack(row["org_code"], period_as_known(period, parse_day(as_at), today()))
     if request.headers.get("hx-request"):
         return page(request, "charts.html", pack=pack)
     return page(request, "charts_page.html", trust=row, pack=pack, period=period)
