@@ -295,15 +295,17 @@ def assurance(ty: TrustYear, fy: str) -> Assurance:
 
     R-REV-1: a line reversed, withdrawn or rejected stops counting from its stop month, and the
     budget already removed for the months after it is a cost pressure (the engine's
-    `cost_pressure`). Separately, budget removed in `fy` beyond what a line is forecast to save
-    (net of its costs) is removed ahead of delivery: the budget will be overspent unless it comes.
+    `cost_pressure`). Separately, budget removed in `fy` beyond the cash a line is forecast to
+    release (net of its costs; none for a line that is not cash-releasing or repeats another,
+    R-ELG-2, R-DUP-1) is removed ahead of delivery: the budget will be overspent unless it comes.
     """
     fig = ty.figures
     y = year_with_facts(fig, fy)
     leakage, delivered = int(y["leakage"].sum()), int(y["delivered"].sum())
     stopped = y["stop_month"] != status.NEVER
     running = ~stopped & (y["removed"] > 0)
-    ahead = (y["removed"] - (y["forecast"] - y["impl_costs"])).clip(lower=0).where(running, 0)
+    cash = net_forecast(y)["forecast"].where(y["cash_releasing"], 0)  # a non-cash line releases none
+    ahead = (y["removed"] - cash).clip(lower=0).where(running, 0)
     due = y[y["cash_releasing"]]["line_id"]
     evidence = ty.frames.evidence
     evidenced = int(due.isin(evidence["line_id"]).sum())

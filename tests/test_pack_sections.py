@@ -98,3 +98,17 @@ def test_the_amount_at_stake_is_the_findings_own_amount(tmp_path):
     stakes = {(f.rule_id, f.line_id): stake for f, stake in exceptions(ledgers.load(tmp_path, t), FY)}
     assert stakes[("R-LEA-1", "L1")] == 12_000 and stakes[("R-ELG-1a", "L2")] == 60_000
     assert stakes[("R-ELG-1", "L1")] == 108_000  # not signed off: its forecast
+
+
+def test_budget_removed_ahead_of_delivery_is_beyond_the_cash_a_line_will_release(tmp_path):
+    """Section 9 item 10: L1 has £1,200 removed for a £1,000 forecast (£200 ahead); L2 is cost
+    avoidance, which releases no cash, so all £300 removed for it is ahead; L3 is within its forecast."""
+    t = ledgers.base()
+    t["SavingLines"] += [ledgers.line("L1", "2.00", "1.00", "1000", "2025-04-01"),
+                         ledgers.line("L2", "2.00", "1.50", "1200", "2025-04-01", kind="COST_AVOIDANCE_TENDER"),
+                         ledgers.line("L3", "2.00", "1.00", "1200", "2025-04-01")]
+    t["BudgetAdjustments"] += [ledgers.budget("B1", "L1", "1200.00", "2025-04-01"),
+                               ledgers.budget("B2", "L2", "300.00", "2025-04-01"),
+                               ledgers.budget("B3", "L3", "500.00", "2025-04-01")]
+    a = sections.assurance(ledgers.load(tmp_path, t), FY)
+    assert (a.ahead_lines, a.ahead) == (2, 50_000)
