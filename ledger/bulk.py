@@ -43,14 +43,14 @@ def _executemany(conn: Connection, table: Table, columns: Mapping[str, list[obje
         column = columns[name]
         if process is None:
             values.append(column)
-        elif column.count(column[0]) == len(column):  # one time stamp on every row: converted once
+        elif all(v is column[0] for v in column):  # one object on every row (the import's time stamp): once
             values.append([process(column[0])] * len(column))
         else:
             values.append([process(v) for v in column])
     conn.exec_driver_sql(str(compiled), list(zip(*values, strict=True)))
 
 
-def _copy(conn: Connection, table: Table, columns: Mapping[str, Sequence[object]]) -> None:
+def _copy(conn: Connection, table: Table, columns: Mapping[str, list[object]]) -> None:
     raw = conn.connection.driver_connection
     sql = f'COPY "{table.name}" ({", ".join(columns)}) FROM STDIN'
     with raw.cursor() as cur, cur.copy(sql) as copy:
@@ -76,7 +76,7 @@ class Background:
         self._pool = ThreadPoolExecutor(1, "ledger-copy") if conn.dialect.name == "postgresql" else None
         self._pending: deque[Future] = deque()
 
-    def insert(self, table: Table, columns: Mapping[str, Sequence[object]]) -> None:
+    def insert(self, table: Table, columns: Mapping[str, list[object]]) -> None:
         if self._pool is None:
             insert_columns(self.conn, table, columns)
             return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select, text, update
@@ -152,3 +152,16 @@ def test_the_command_exits_1_and_names_the_event(engine):
     bad = runner.invoke(app, ["audit", "verify", "--db", db])
     assert bad.exit_code == 1
     assert bad.output.splitlines()[0] == "RG1: event #2: missing from the chain: removed"
+
+
+def test_an_events_hash_is_pinned_so_old_chains_keep_verifying():
+    """The hash of a fixed event, as the ledger has written it since its first release: any change to
+    the fields, their order, the JSON or the time's text would break every stored chain."""
+    event = {"seq": 7, "trust": "RT1", "entity": "line", "entity_id": "L1", "action": "status",
+             "from_status": "IN_DELIVERY", "to_status": "VALIDATED", "actor": "Zoë Finance", "role": "finance",
+             "reason": 'sign-offs "complete"', "evidence_ids": "EV1,EV2", "effective_month": None,
+             "details": '{"version":1}',
+             "recorded_at": datetime(2026, 3, 31, 23, 30, 0, 123456, tzinfo=timezone(timedelta(hours=1)))}
+    pinned = "ced3e14a4aeaa5dd0e9874d018490fc9db135399ffce1784a3e4a46245370ecc"
+    assert audit.event_hash("ab" * 32, event) == pinned
+    assert audit.event_hash("ab" * 32, event, "2026-03-31T22:30:00.123456+00:00") == pinned

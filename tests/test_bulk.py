@@ -1,7 +1,7 @@
 """Set-based inserts store exactly what SQLAlchemy's own insert stores."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import psycopg
 import pytest
@@ -41,12 +41,17 @@ def test_dates_and_instants_are_stored_as_sqlalchemy_stores_them(tmp_path) -> No
         insert_columns(conn, events, {k: [later[k] if k != "seq" else 4, event[k] if k != "seq" else 5]
                                       for k in event})  # instants that differ from row to row
         conn.execute(insert(events), [{**later, "seq": 6}])
+        elsewhere = when.astimezone(timezone(timedelta(hours=1)))  # the same instant, equal, another offset
+        insert_columns(conn, events, {k: [event[k] if k != "seq" else 7, elsewhere if k == "recorded_at" else
+                                          event[k] if k != "seq" else 8] for k in event})
+        conn.execute(insert(events), [{**event, "seq": 9}, {**event, "recorded_at": elsewhere, "seq": 10}])
         insert_rows(conn, signoffs, [{"trust": "RT1", "line_id": "L1", "role": "finance", "person": "P",
                                       "decision": "approve", "date": date(2025, 4, 1), "comment": "",
                                       "source": "register", "source_row": 2}])
     with engine.connect() as conn:
         stored = conn.exec_driver_sql("SELECT recorded_at FROM auditevent ORDER BY seq").scalars().all()
         assert stored[0] == stored[1] == stored[2] == stored[4] != stored[3] == stored[5]
+        assert stored[6:8] == stored[8:10]  # as SQLAlchemy stores each
         assert conn.exec_driver_sql("SELECT date FROM signoff").scalar() == "2025-04-01"
         assert conn.execute(select(events.c.recorded_at).where(events.c.seq == 1)).scalar() == when
 
