@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from operator import itemgetter
 from pathlib import Path
 
@@ -27,8 +27,8 @@ from ledger.bulk import insert_rows
 
 GENESIS = "0" * 64
 CHAIN = "main"
-HASHED = ("seq", "trust", "entity", "entity_id", "action", "from_status", "to_status", "actor", "role",
-          "reason", "evidence_ids", "effective_month", "details", "recorded_at")
+FIELDS = ("seq", "trust", "entity", "entity_id", "action", "from_status", "to_status", "actor", "role", "reason",
+          "evidence_ids", "effective_month", "details")  # what an event's hash reads, in order, then recorded_at
 DEFAULTS = {"from_status": "", "to_status": "", "role": "", "reason": "", "evidence_ids": "",
             "effective_month": None, "details": ""}
 EVENTS = models.AuditEvent.__table__
@@ -52,6 +52,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def utc_today() -> date:
+    """Today as the ledger dates things (UTC, like the audit trail): what "as known today" means."""
+    return utc_now().date()
+
+
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
@@ -63,7 +68,7 @@ def canonical(data: object) -> str:
     return _CANONICAL.encode(data)
 
 
-_FIELDS = itemgetter(*HASHED[:-1])
+_FIELDS = itemgetter(*FIELDS)
 
 
 def event_hash(prev_hash: str, event: Mapping, instant: str | None = None) -> str:

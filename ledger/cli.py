@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from ledger import db
+from ledger import audit, db
 from ledger.engine import summary as summ
 from ledger.errors import LedgerError
 from ledger.policy import DEFAULT, load_toml
@@ -49,9 +49,9 @@ def parse_as_at(text: str | None) -> date | None:
     except ValueError:
         raise fail(f"--as-at: not a date like 2026-03-31 ({text!r})", 2) from None
     try:
-        return summ.known_by(when, date.today())
+        return summ.known_by(when, audit.utc_today())
     except LedgerError as exc:
-        raise fail(f"--as-at: {exc}", 2) from None
+        raise fail(str(exc)) from None
 
 
 def open_trust(db_url: str | None, trust: str, as_at: str | None, policy: Path | None, fy: str | None = None):
@@ -60,22 +60,23 @@ def open_trust(db_url: str | None, trust: str, as_at: str | None, policy: Path |
         base = load_toml(policy) if policy else DEFAULT
         when = parse_as_at(as_at)
         if when is None and fy is not None:
-            when = summ.default_as_at(fy, date.today())
+            when = summ.default_as_at(fy, audit.utc_today())
         return summ.load_trust(db.open_ledger(db_url), trust, when, base)
     except LedgerError as exc:
         raise fail(str(exc)) from None
 
 
 def check_output(path: Path, option: str = "-o") -> None:
-    """Refuse an output path that cannot be written before any work is done: a folder, a folder
-    that cannot be made, or one this user may not write in (the file would only fail at the end)."""
+    """Refuse an output path that cannot be written before any work is done: a folder, a file in
+    the way of a folder, or a place this user may not write (the file would only fail at the end).
+    Nothing is created: the folders are made when the file is written."""
     if path.is_dir():
         raise fail(f"{option} {path}: is a folder; name the file to write", 2)
-    if blocking := next((p for p in path.parents if p.exists() and not p.is_dir()), None):
-        raise fail(f"{option} {path}: {blocking} is a file, not a folder", 2)
+    existing = next(p for p in (path.parent, *path.parent.parents) if p.exists())
+    if not existing.is_dir():
+        raise fail(f"{option} {path}: {existing} is a file, not a folder", 2)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path.parent):
+        with tempfile.TemporaryFile(dir=existing):
             pass
         if path.exists() and not os.access(path, os.W_OK):
             raise PermissionError(errno.EACCES, "Permission denied")

@@ -7,13 +7,12 @@ and exit code 1.
 """
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ledger import benchmark, carter, db, rollup
+from ledger import audit, benchmark, carter, db, rollup
 from ledger import towers_views as views
 from ledger.cli import (
     AsAtOption,
@@ -135,7 +134,7 @@ def tower_ref_cmd(db_url: DbOption = None, as_json: JsonOption = False,
 def rollup_summary(db_url: str | None, region: str | None, fy: str, as_at: str | None, as_json: bool,
                    policy: Path | None) -> None:
     """`savings summary --region NAME | --all`: a row per trust, totals per region and overall."""
-    when = parse_as_at(as_at) or default_as_at(fy, date.today())
+    when = parse_as_at(as_at) or default_as_at(fy, audit.utc_today())
     try:
         base = load_toml(policy) if policy else DEFAULT
         with progress_bar("rolling up trusts") as progress:

@@ -9,6 +9,11 @@ from decimal import Decimal
 import typer
 
 
+def counted(n: int, noun: str) -> str:
+    """`1 error`, `2 errors`: a count with its noun, in the plural unless it is one."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def pounds(text: str | None) -> str:
     """`"6000.00"` -> `£6,000.00`; None -> `n/a`."""
     if text is None:
@@ -54,7 +59,7 @@ def print_summary(data: dict) -> None:
                       ["Claimed by NHSSC", pounds(towers["claimed"])], ["Gap to target", pounds(towers["gap"])],
                       ["Net benefit", pounds(towers["net"])]], {1}))
     exc = data["exceptions"]
-    typer.echo(f"\nExceptions: {exc['errors']} errors, {exc['warnings']} warnings "
+    typer.echo(f"\nExceptions: {counted(exc['errors'], 'error')}, {counted(exc['warnings'], 'warning')} "
                f"(savings check --trust {data['trust']})")
 
 

@@ -7,17 +7,16 @@ year's figures, and renders the board pack and the audit workbook — the same l
 from __future__ import annotations
 
 import shutil
-from datetime import date
 from importlib import resources
 from pathlib import Path
 
 import typer
 
-from ledger import db
+from ledger import audit, db
 from ledger.cli import app
 from ledger.engine import summary as summ
 from ledger.register.load import import_register
-from ledger.textout import print_summary
+from ledger.textout import counted, print_summary
 
 TRUST, FY, PERIOD = "RX1", "2025/26", "2026-03"
 
@@ -40,10 +39,11 @@ def build_demo(folder: Path) -> dict[str, Path]:
     engine = db.open_ledger(f"sqlite:///{database}")
     result = import_register(engine, register)
     typer.echo(f"{TRUST}: imported " + ", ".join(f"{n} {sheet}" for sheet, n in result.rows.items()))
-    ty = summ.load_trust(engine, TRUST, summ.default_as_at(FY, date.today()))
+    ty = summ.load_trust(engine, TRUST, summ.default_as_at(FY, audit.utc_today()))
     findings = [f for f in ty.findings if f.severity != "info"]
-    typer.echo(f"savings check: {sum(f.severity == 'error' for f in findings)} errors, "
-               f"{sum(f.severity == 'warning' for f in findings)} warnings (the register's planted problems, "
+    errors = sum(f.severity == "error" for f in findings)
+    typer.echo(f"savings check: {counted(errors, 'error')}, {counted(len(findings) - errors, 'warning')} "
+               "(the register's planted problems, "
                "see register/PLANTED.md)\n")
     print_summary(summ.summary(ty, FY))
     pack = folder / "board-pack-2026-03.pdf"

@@ -18,6 +18,7 @@ from jinja2 import Environment
 
 from ledger import calendar
 from ledger.money import PENNY
+from ledger.textout import counted
 
 T = TypeVar("T")
 MINUS = "\u2212"  # a real minus sign: screen readers say "minus", and it does not wrap like a hyphen
@@ -124,11 +125,6 @@ def format_volume(milli: int | None) -> str:
 def format_count(value: int | None) -> str:
     """A whole number with thousands separators; None is `n/a`."""
     return NOT_AVAILABLE if value is None else f"{value:,}"
-
-
-def counted(n: int, noun: str) -> str:
-    """`1 error`, `2 errors`: a count with its noun, in the plural unless it is one."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def naturally(rows: Iterable[T], attribute: str) -> list[T]:

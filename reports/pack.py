@@ -76,7 +76,7 @@ def period_as_known(text: str, as_at: date | None, today: date) -> Period:
     if chosen.as_at <= today:
         return chosen
     if calendar.month_start(chosen.month) > today:
-        raise LedgerError(f"--period {text}: that month has not begun (today is {today}); the latest pack is for "
+        raise LedgerError(f"period {text} has not begun (today is {today}); the latest pack is for "
                           f"{calendar.month_label(calendar.month_index(today))}")
     return period_of(text, today)
 
@@ -144,20 +144,17 @@ def counted_by_month_end(ty: TrustYear, period: Period) -> list[int]:
         sections.counted(ty.figures, period.fy)]
 
 
-STAKE = {"R-LEA-1": "leakage", "R-ELG-1a": "at_risk"}  # rules whose own amount is the line's figure
-
-
 def exceptions(ty: TrustYear, fy: str) -> list[tuple[Finding, int]]:
-    """Errors and warnings with the amount at stake for `fy`, largest first: the leakage of a
-    leakage warning, the amount at risk of a short budget removal, else the line's forecast.
+    """Errors and warnings with the amount at stake, largest first: the sum a finding names (a
+    leakage, a short budget removal, a cost pressure, in the year it names), else the line's
+    forecast for `fy`.
 
     The PDF lists the first `APPENDIX_CAP`, so a board sees the exceptions that matter most; the
     audit workbook lists every one.
     """
     y = ty.figures.years
-    in_fy = y[y["fy"] == fy].set_index("line_id")
-    stakes = {c: in_fy[c].abs() for c in ("forecast", *STAKE.values())}
-    shown = [(f, int(stakes[STAKE.get(f.rule_id, "forecast")].get(f.line_id, 0)))
+    forecast = y[y["fy"] == fy].set_index("line_id")["forecast"].abs()
+    shown = [(f, abs(f.amount) if f.amount is not None else int(forecast.get(f.line_id, 0)))
              for f in ty.findings if f.severity != "info"]
     return sorted(shown, key=lambda p: (p[0].severity != "error", -p[1], p[0].rule_id, p[0].line_id, p[0].message))
 
@@ -211,7 +208,7 @@ def charts_for(pack: TrustPack) -> list[charts.Chart]:
     if claimed or cip:
         out.append(charts.bridge(claimed, [(s.reason, s.amount) for s in steps], cip))
     rows = naturally(pack.towers.rows, "tower_code")
-    if pack.towers.has_data:
+    if rows and pack.towers.has_data:
         out.append(charts.towers([r.tower_code for r in rows], [r.contribution for r in rows],
                                  [r.recognised for r in rows], [r.claimed for r in rows]))
     years = pack.carter.wau_years

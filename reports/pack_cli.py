@@ -6,13 +6,12 @@ options and calls `reports.pack`/`reports.render`; a LedgerError becomes a messa
 """
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ledger import db
+from ledger import audit, db
 from ledger.cli import AsAtOption, DbOption, PolicyOption, app, check_output, fail, parse_as_at
 from ledger.errors import LedgerError
 from ledger.policy import DEFAULT, load_toml
@@ -48,7 +47,7 @@ def pack_cmd(
         raise fail(f"-o {output}: the board pack is a PDF; name the file *.pdf", 2)
     check_output(output)
     try:
-        when = period_as_known(period, parse_as_at(as_at), date.today())
+        when = period_as_known(period, parse_as_at(as_at), audit.utc_today())
         base = load_toml(policy) if policy else DEFAULT
         engine = db.open_ledger(db_url)
         if trust is not None:
@@ -59,5 +58,5 @@ def pack_cmd(
     except LedgerError as exc:
         raise fail(str(exc)) from None
     except OSError as exc:
-        raise fail(f"-o {output}: cannot write the board pack ({exc.strerror or exc})") from None
+        raise fail(f"board pack {output} not written: {exc.filename or output}: {exc.strerror or exc}") from None
     typer.echo(f"wrote {output} ({timing.pages} pages, figures as at {when.as_at.isoformat()})")

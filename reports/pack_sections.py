@@ -63,20 +63,29 @@ class Monthly:
 
 
 def monthly(ty: TrustYear, fy: str, counted_by_month_end: list[int]) -> Monthly:
-    """Plan and forecast per month of `fy` for the CIP lines; `counted_by_month_end` is cumulative."""
-    ids = local_cash(ty, fy)["line_id"]
-    m = ty.figures.months
-    m = m[(m["fy"] == fy) & m["line_id"].isin(ids)].groupby("month")[["cip_plan", "forecast"]].sum()
+    """Plan and forecast per month of `fy` for the CIP lines; `counted_by_month_end` is cumulative.
+
+    The forecast adds up over the year to the summary's: nothing for a duplicate (R-DUP-1), and a
+    line's implementation costs taken off in its go-live month (R-ELG-4).
+    """
+    cash = local_cash(ty, fy)
+    live = cash[cash["duplicate_of"].isna()]
     months = fy_months(fy)
-    m = m.reindex(months, fill_value=0)
+    m = ty.figures.months
+    m = m[m["fy"] == fy]
+    plan = m[m["line_id"].isin(cash["line_id"])].groupby("month")["cip_plan"].sum().reindex(months, fill_value=0)
+    forecast = m[m["line_id"].isin(live["line_id"])].groupby("month")["forecast"].sum().reindex(months, fill_value=0)
+    go_month = [calendar.month_index(d) for d in pd.to_datetime(live["go_live"]).dt.date]
+    costs = live["impl_costs"].groupby(go_month).sum().reindex(months, fill_value=0)
     in_month = np.diff([0, *counted_by_month_end]).tolist()
-    return Monthly(tuple(months), tuple(int(v) for v in m["cip_plan"]), tuple(int(v) for v in m["forecast"]),
+    return Monthly(tuple(months), tuple(int(v) for v in plan), tuple(int(v) for v in forecast - costs),
                    tuple(int(v) for v in in_month))
 
 
 def recurrent_forecast(ty: TrustYear, fy: str) -> int:
-    """Forecast outturn of the recurrent CIP lines (the recurrent share of forecast, section 9 item 3)."""
-    cash = local_cash(ty, fy)
+    """Forecast outturn of the recurrent CIP lines (the recurrent share of forecast, section 9 item 3),
+    taken as the summary's forecast is (`net_forecast`)."""
+    cash = net_forecast(local_cash(ty, fy))
     return int(cash.loc[cash["recurrent"], "forecast"].sum())
 
 

@@ -1,13 +1,12 @@
 """`savings workbook`: the audit workbook from the command line (registered on `ledger.cli.app`)."""
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ledger import db
+from ledger import audit, db
 from ledger.cli import (
     AsAtOption,
     DbOption,
@@ -39,7 +38,7 @@ def workbook_cmd(trust: TrustOption, fy: FyOption,
     if output.suffix.lower() != ".xlsx":
         raise fail(f"-o: the workbook is an .xlsx file ({output})", 2)
     check_output(output)
-    when = parse_as_at(as_at) or summ.default_as_at(fy, date.today())
+    when = parse_as_at(as_at) or summ.default_as_at(fy, audit.utc_today())
     try:
         engine = db.open_ledger(db_url)
         ty = summ.load_trust(engine, trust, when, load_toml(policy) if policy else DEFAULT)
@@ -48,7 +47,7 @@ def workbook_cmd(trust: TrustOption, fy: FyOption,
     except LedgerError as exc:
         raise fail(str(exc)) from None
     except OSError as exc:
-        raise fail(f"-o {output}: cannot write the workbook ({exc.strerror or exc})") from None
+        raise fail(f"workbook {output} not written: {exc.filename or output}: {exc.strerror or exc}") from None
     sheets = len(result.rows)
     typer.echo(f"wrote {output}: {sheets} sheets, {sum(result.rows.values()) - sheets:,} rows, "
                f"{result.formulas:,} formulas (as at {when.isoformat()})")

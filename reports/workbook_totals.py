@@ -180,15 +180,15 @@ def write_budget_recon(book: Book, ty: TrustYear, layout: Layout) -> None:
     for s in sums.itertuples(index=False):
         r = ws.rows + 1
         where = f"{ly['cost_centre']},A{r},{ly['fy']},B{r}"
-        status = ("CIP exceeds budget removed" if s.a > s.removed else
-                  "CIP within budget removed" if s.removed > s.a else "agrees")
+        status = ("Grade-A CIP exceeds budget removed" if s.a > s.removed else
+                  "Grade-A CIP within budget removed" if s.removed > s.a else "agrees")
         ws.append([s.cost_centre, s.fy, F(f'SUMIFS({ly["cip"]},{where},{ly["grade"]},"A")', pounds(s.a)),
                    F(f"SUMIFS({ly['cip']},{where})", pounds(s.cip)),
                    F(f"SUMIFS({ly['tower_recognised']},{where})", pounds(s.tower)),
                    F(f"SUMIFS({by['removed']},{by['cost_centre']},A{r},{by['fy']},B{r})", pounds(s.removed)),
                    F(f"F{r}-C{r}", pounds(s.removed - s.a)),
-                   F(f'IF(C{r}>F{r},"CIP exceeds budget removed",IF(F{r}>C{r},"CIP within budget removed",'
-                     f'"agrees"))', status)])
+                   F(f'IF(C{r}>F{r},"Grade-A CIP exceeds budget removed",'
+                     f'IF(F{r}>C{r},"Grade-A CIP within budget removed","agrees"))', status)])
     lines = book.sheets["CIP_to_Budget_Lines"]
     keep = ["cost_centre", "grade", "cash_releasing", "tower", "has_budget", "eligible"]
     facts = layout.lines.set_index("line_id")

@@ -100,6 +100,20 @@ def test_the_amount_at_stake_is_the_findings_own_amount(tmp_path):
     assert stakes[("R-ELG-1", "L1")] == 108_000  # not signed off: its forecast
 
 
+def test_a_finding_of_another_year_stakes_its_own_years_amount(tmp_path):
+    """L1 runs from October 2025 into 2026/27 and pays above contract in both years: each leakage
+    warning stakes the leakage it names, whichever year's pack lists it."""
+    t = ledgers.base()
+    t["SavingLines"].append(ledgers.line("L1", "2.00", "1.00", "1200", "2025-10-01"))
+    t["Actuals"] += ledgers.monthly("L1", "2025-10", 6, "100", "1.50") + ledgers.monthly("L1", "2026-04", 2, "100",
+                                                                                          "1.30")
+    ty = ledgers.load(tmp_path, t)
+    for fy in (FY, "2026/27"):
+        leaks = sorted((f.message.split(" leakage in ")[1][:7], stake) for f, stake in exceptions(ty, fy)
+                       if f.rule_id == "R-LEA-1")
+        assert leaks == [("2025/26", 30_000), ("2026/27", 6_000)], fy  # £0.50 x 600 units, £0.30 x 200
+
+
 def test_budget_removed_ahead_of_delivery_is_beyond_the_cash_a_line_will_release(tmp_path):
     """Section 9 item 10: L1 has £1,200 removed for a £1,000 forecast (£200 ahead); L2 is cost
     avoidance, which releases no cash, so all £300 removed for it is ahead; L3 is within its forecast."""
@@ -112,3 +126,19 @@ def test_budget_removed_ahead_of_delivery_is_beyond_the_cash_a_line_will_release
                                ledgers.budget("B3", "L3", "500.00", "2025-04-01")]
     a = sections.assurance(ledgers.load(tmp_path, t), FY)
     assert (a.ahead_lines, a.ahead) == (2, 50_000)
+
+
+def test_the_monthly_forecast_and_its_recurrent_share_add_up_to_the_summarys_forecast(tmp_path):
+    """L1's £150 of costs come off in its go-live month; L3 repeats L2 (R-DUP-1) and forecasts nothing."""
+    t = ledgers.base()
+    t["SavingLines"] += [ledgers.line("L1", "2.00", "1.00", "1200", "2025-06-01", costs="150.00"),
+                         ledgers.line("L2", "3.00", "2.00", "2400", "2025-04-01", product="GLOVE"),
+                         ledgers.line("L3", "3.00", "2.00", "2400", "2025-05-01", product="GLOVE")]
+    ty = ledgers.load(tmp_path, t)
+    m = sections.monthly(ty, FY, [0] * 12)
+    forecast = _pence(summary(ty, FY)["cip"]["forecast"])
+    assert sum(m.forecast) == forecast == 100_000 - 15_000 + 240_000  # L1 June-March, less costs; L2 the year
+    assert m.forecast[2] == 10_000 + 20_000 - 15_000  # June: L1's first month less its costs, and L2's
+    assert sections.recurrent_forecast(ty, FY) == forecast
+    waiting = {w.step: w.lines for w in sections.pipeline(ty, FY).awaiting}
+    assert waiting["sign-off (budget holder and finance)"] == 2  # L1 and L2: no sign-off would make L3 count

@@ -178,4 +178,4 @@ def test_downloads_are_the_pack_and_the_workbook(tmp_path) -> None:
     future = web.get(f"/t/RT1/workbook.xlsx?fy={calendar.fy_of(tomorrow)}&as_at={tomorrow.isoformat()}")
     assert future.status_code == 400 and f"as-at date {tomorrow} is in the future" in future.text
     later = calendar.month_label(calendar.month_index(tomorrow) + 1)
-    assert "that month has not begun" in web.get(f"/t/RT1/pack.pdf?period={later}").text
+    assert f"period {later} has not begun" in web.get(f"/t/RT1/pack.pdf?period={later}").text

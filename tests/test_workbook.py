@@ -14,7 +14,7 @@ from openpyxl.styles.numbers import is_date_format
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from ledger import models
+from ledger import audit, models
 from ledger.db import open_ledger
 from ledger.engine.summary import TrustYear, lines, load_trust, summary
 from ledger.register.load import import_register
@@ -338,11 +338,11 @@ def test_the_audit_trail_carries_todays_events_in_utc(tmp_path):
     runner = CliRunner()
     assert runner.invoke(app, ["import", str(WORKED / "E1"), "--db", db]).exit_code == 0
     out = tmp_path / "today.xlsx"
-    made = runner.invoke(app, ["workbook", "--trust", "RE1", "--fy", FY, "--as-at", date.today().isoformat(),
+    made = runner.invoke(app, ["workbook", "--trust", "RE1", "--fy", FY, "--as-at", audit.utc_today().isoformat(),
                                "-o", str(out), "--db", db])
     assert made.exit_code == 0, made.output
     engine = open_ledger(db)
-    events = [e for e in audit_trail(engine, "RE1", date.today())]
+    events = audit_trail(engine, "RE1", audit.utc_today())
     sheet = list(openpyxl.load_workbook(out)["AuditTrail"].iter_rows(min_row=2, values_only=True))
     assert [row[0] for row in sheet] == [e["seq"] for e in events] and events
     utc = [e["recorded_at"].astimezone(UTC).replace(tzinfo=None) for e in events]
@@ -366,6 +366,13 @@ def test_an_output_path_that_cannot_be_written_is_refused_before_any_work(tmp_pa
         for path, message in cases.items():
             result = runner.invoke(app, [*command, "--trust", "RE1", "-o", str(path), "--db", db])
             assert result.exit_code == 2 and message in result.output, result.output
+        refused = runner.invoke(app, [*command, "--trust", "NOPE", "-o", str(tmp_path / "new" / f"x{suffix}"),
+                                      "--db", db])
+        assert refused.exit_code == 1 and not (tmp_path / "new").exists()  # nothing made for a refusal
+        made = runner.invoke(app, [*command, "--trust", "RE1", "-o", str(tmp_path / "new" / f"x{suffix}"), "--db", db])
+        assert made.exit_code == 0 and (tmp_path / "new" / f"x{suffix}").is_file()
+        (tmp_path / "new" / f"x{suffix}").unlink()
+        (tmp_path / "new").rmdir()
 
 
 def test_the_tower_figures_stay_on_the_workbooks_year_when_the_summary_year_changes(tmp_path):

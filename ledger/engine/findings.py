@@ -22,12 +22,15 @@ from ledger.money import from_pence
 
 @dataclass(frozen=True)
 class Finding:
-    """One thing a rule found. `line_id` is empty for trust-level findings."""
+    """One thing a rule found. `line_id` is empty for trust-level findings; `amount` (pence) is
+    the sum the message names, in the year `fy` it names, where it names one."""
 
     rule_id: str
     severity: str  # error, warning, info
     line_id: str
     message: str
+    amount: int | None = None
+    fy: str = ""
 
     def format(self) -> str:
         """The one printed form, used by the CLI, the workbook and the pack."""
@@ -106,7 +109,7 @@ def check_budget_removal(fig: Figures) -> list[Finding]:
     short = y[covered & (y["at_risk"] > 0)]
     out += [Finding("R-ELG-1a", "warning", r.line_id,
                     f"budget removed in {r.fy} (£{from_pence(r.removed):,}) is £{from_pence(r.at_risk):,} short "
-                    f"of the £{from_pence(r.net):,} delivered; the shortfall is at risk")
+                    f"of the £{from_pence(r.net):,} delivered; the shortfall is at risk", int(r.at_risk), r.fy)
             for r in short.itertuples()]
     return out
 
@@ -123,7 +126,8 @@ def check_leakage(fig: Figures) -> list[Finding]:
     """R-LEA-1: buying above the contracted price leaks part of the saving."""
     y = fig.years[fig.years["leakage"] > 0]
     return [Finding("R-LEA-1", "warning", r.line_id,
-                    f"£{from_pence(r.leakage):,} leakage in {r.fy}: invoices above the contract price")
+                    f"£{from_pence(r.leakage):,} leakage in {r.fy}: invoices above the contract price",
+                    int(r.leakage), r.fy)
             for r in y.itertuples()]
 
 
@@ -176,7 +180,8 @@ def check_status(fig: Figures) -> list[Finding]:
     out += _each(f, f["status"].isin(["WITHDRAWN", "REJECTED"]), "R-GOV-1", "info", stopped)
     y = fig.years[fig.years["cost_pressure"] > 0]
     out += [Finding("R-REV-1", "warning", r.line_id, f"£{from_pence(r.cost_pressure):,} of budget already removed "
-                                                     f"in {r.fy} is a cost pressure: the saving no longer holds")
+                                                     f"in {r.fy} is a cost pressure: the saving no longer holds",
+                    int(r.cost_pressure), r.fy)
             for r in y.itertuples()]
     return out
 

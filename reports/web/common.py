@@ -113,7 +113,7 @@ def has_data(request: Request, trust: str) -> bool:
 
 def today() -> date:
     """Today's date as the ledger records it (UTC, like the audit trail and the CLI's sign-offs)."""
-    return audit.utc_now().date()
+    return audit.utc_today()
 
 
 def parse_day(text: str | None, what: str = "as-at date") -> date | None:
