@@ -76,6 +76,8 @@ def test_the_carter_note_says_which_way_inflation_and_mix_moved_non_pay(rx1) -> 
     assert "non-pay fell £1,092,727.27 against that." in html
     assert "Validated non-pay CIP (FYE) since the base year is £5,671,080.46, so inflation and mix added " \
            "£4,578,353.19." in html
+    bases = [f"{y.fy}, {y.wau_basis}" for y in pack.carter.wau_years]
+    assert len(set(y.wau_basis for y in pack.carter.wau_years)) > 1 and "WAUs: " + "; ".join(bases) + "." in html
 
 
 def test_the_assurance_leakage_says_how_much_of_it_the_bridge_counts(rx1) -> None:
