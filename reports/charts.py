@@ -112,7 +112,7 @@ def cip_trend(months: Sequence[int], plan: Sequence[int], forecast: Sequence[int
 def bridge(claimed: int, steps: Sequence[tuple[str, int]], counted: int) -> Chart:
     """The savings bridge as a waterfall: claimed at the top, each rule's deduction, CIP at the bottom."""
     shown = [(label, amount) for label, amount in steps if amount]
-    labels = ["Claimed (contract term)", *[label for label, _ in shown], "CIP counted"]
+    labels = ["Claimed (contract-term view)", *[label for label, _ in shown], "CIP counted"]
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(layout="constrained", figsize=(WIDTH_IN, 0.21 * len(labels) + 0.5))
         level = claimed
