@@ -76,8 +76,8 @@ def scope(frames: Frames, month: int) -> Frames:
         columns = list(dict.fromkeys([*(spec.key or ()), *spec.fields]))
         if spec.dated == "month":
             return frame.loc[frame["month"] <= month, columns]
-        days = pd.to_datetime(frame[spec.dated]).dt.date
-        return frame.loc[days.notna() & (days <= end), columns]
+        days = pd.to_datetime(frame[spec.dated])  # compared as time stamps: a column of no dates has no .date
+        return frame.loc[days.notna() & (days <= pd.Timestamp(end)), columns]
 
     return replace(
         frames,

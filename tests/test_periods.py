@@ -154,3 +154,12 @@ def test_a_ledger_without_closes_locks_nothing(tmp_path):
     assert periods.locks(engine, "RG1") == []
     edit(folder, "Actuals", "L1,2026-01,2000,3.40", "L1,2026-01,2100,3.40")
     assert import_register(engine, folder).changed
+
+
+def test_evidence_with_no_capture_date_does_not_stop_a_close(tmp_path):
+    """An Evidence sheet whose rows give no captured_at (the example trust's) has nothing dated to lock."""
+    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+    evidence_rows = "evidence_id,line_id,type,file,sha256,captured_at\nEV1,L1,invoice_extract,,,\nEV2,L1,contract,,,\n"
+    import_register(engine, write_register(tmp_path / "register", SignOffs=APPROVALS, Evidence=evidence_rows))
+    lock = periods.close_period(engine, "RG1", "2026-03", "Fin Accountant", now=APRIL)
+    assert lock.month == "2026-03" and lock.fingerprint
