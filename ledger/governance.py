@@ -86,7 +86,7 @@ def _check_person(person: str, role: str) -> str:
 
 
 def _same(a: str, b: str) -> bool:
-    return a.strip().lower() == b.strip().lower() != ""
+    return elig.person_key(a) == elig.person_key(b) != ""
 
 
 def _check_evidence(line: _Line, ids: Sequence[str]) -> str:

@@ -265,3 +265,12 @@ def test_no_prior_spend_is_no_saving_and_no_negative_avoidance(tmp_path) -> None
     assert summary(ty, FY)["non_cip"]["cost_avoidance"] == "600.00"  # not 600 - 6,000
     assert cip(ty, "N1")["cip"] == "0.00" and "R-BAS-3" in rules_of(ty, "N1")
     assert next(x for x in lines(ty) if x["line_id"] == "N1")["cost_avoidance"] == {FY: "0.00"}
+
+
+def test_one_person_in_two_spellings_does_not_sign_off_twice(tmp_path) -> None:
+    """R-GOV-3: the finance sign-off by "bea\u200b holder" is Bea Holder's second, so L1 is not validated."""
+    t = base()
+    t["SavingLines"].append(line("L1", "2.00", "1.00", "1200", "2025-04-01"))
+    t["SignOffs"] += signed("L1", finance="bea\u200b  HOLDER")
+    assert cip(load(tmp_path, t))["cip"] == "0.00"
+    assert "R-GOV-3" in rules_of(load(tmp_path / "again", t), "L1")

@@ -99,6 +99,11 @@ def test_segregation_of_duties_at_sign_off(ledger):
     with pytest.raises(LedgerError, match="R-GOV-3: Bea Holder already approved line L1 as budget_holder; the "
                                           "finance sign-off must be by a different person"):
         governance.signoff(engine, "L1", "finance", "BEA HOLDER", True)
+    for disguised in ("Bea  Holder", "Bea\u200bHolder", "Ｂｅａ Holder"):  # spacing, a zero-width space, full-width
+        with pytest.raises(LedgerError, match="must be by a different person"):
+            governance.signoff(engine, "L1", "finance", disguised, True)
+    with pytest.raises(LedgerError, match="created line L1 and cannot sign it off"):
+        governance.signoff(engine, "L1", "finance", "Pat\u200b Procurement", True)
     with pytest.raises(LedgerError, match="line L2 is IDEA: sign-off comes once it is IN_DELIVERY"):
         governance.signoff(engine, "L2", "finance", "Fin Accountant", True)
     out = governance.signoff(engine, "L1", "finance", "Fin Accountant", True, on=date(2025, 11, 11))

@@ -5,6 +5,8 @@ is validated, only record the sign-offs that make it so (R-ELG-1, R-GOV-3).
 """
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import pandas as pd
 
@@ -33,10 +35,19 @@ def cash_releasing(lines: pd.DataFrame, has_budget: pd.Series, policy: Policy) -
     return (by_type | inflation | cash_path) & (lines["baseline_micro"] > 0)
 
 
+def person_key(name: str) -> str:
+    """R-GOV-3: who a name is, for telling people apart. Unicode compatibility forms folded, then
+    white space and invisible characters (zero-width spaces, joiners) dropped and case folded, so
+    "Emma  Walsh" and "emma\u200bwalsh" are not a second person. Two people whose names differ only
+    in spacing are taken as one: segregation of duties errs on the side of refusing."""
+    text = unicodedata.normalize("NFKC", name)
+    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf").casefold()
+
+
 def _name_keys(names: np.ndarray) -> np.ndarray:
-    """Names stripped and lower-cased (missing ones stay missing), each distinct name done once."""
+    """`person_key` of each name (missing ones stay missing), each distinct name done once."""
     codes, uniques = pd.factorize(names)
-    keys = pd.Series(uniques, dtype=object).str.strip().str.lower().to_numpy(dtype=object)
+    keys = np.array([person_key(str(u)) for u in uniques], dtype=object)
     return np.r_[keys, np.nan][codes]
 
 
