@@ -35,6 +35,7 @@ def attach(engine: Engine, line_id: str, file: Path, kind: str, person: str, tru
         raise LedgerError(f"{file}: no such file")
     now = now or audit.utc_now()
     on = on or now.date()
+    periods.refuse_if_future(on, now.date(), "evidence")
     root = audit.evidence_root(engine)
     with engine.connect() as conn, conn.begin():
         trust = resolve_trust(conn, line_id, trust)

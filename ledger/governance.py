@@ -143,6 +143,7 @@ def signoff(engine: Engine, line_id: str, role: str, person: str, approve: bool,
     person = _check_person(person, role)
     now = now or audit.utc_now()
     on = on or now.date()
+    periods.refuse_if_future(on, now.date(), "a sign-off")
     with engine.connect() as conn, conn.begin():
         trust = resolve_trust(conn, line_id, trust)
         audit.begin_write(conn, trust)
@@ -203,6 +204,7 @@ def advance(engine: Engine, line_id: str, to: str, person: str, role: str, reaso
         raise LedgerError(f"moving a line to {to} needs --reason")
     now = now or audit.utc_now()
     on = on or now.date()
+    periods.refuse_if_future(on, now.date(), f"moving a line to {to}")
     with engine.connect() as conn, conn.begin():
         trust = resolve_trust(conn, line_id, trust)
         audit.begin_write(conn, trust)

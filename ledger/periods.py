@@ -56,6 +56,13 @@ def closed_end(conn: Connection, trust: str) -> date | None:
     return None if month is None else calendar.last_day(month)
 
 
+def refuse_if_future(day: date, today: date, what: str) -> None:
+    """A decision is recorded when it is taken: `what` dated after `today` is refused, as figures
+    are only ever as known on a day that has come."""
+    if day > today:
+        raise LedgerError(f"{what} dated {day} is in the future (today is {today}): record it when it happens")
+
+
 def refuse_if_closed(conn: Connection, trust: str, day: date, what: str) -> None:
     """Raise a LedgerError saying why, when `day` falls in a closed month of the trust."""
     month = closed_through(conn, trust)

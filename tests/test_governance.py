@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select, text
 
-from ledger import governance, models
+from ledger import evidence, governance, models
 from ledger.db import open_ledger
 from ledger.engine.summary import load_trust
 from ledger.errors import LedgerError
@@ -247,3 +247,18 @@ def test_unknown_and_ambiguous_lines_are_named(ledger, tmp_path):
     assert governance.signoff(engine, "L1", "finance", "Fin Accountant", True, trust="RG2").trust == "RG2"
     with engine.connect() as conn:
         assert conn.execute(text("select count(*) from signoff where trust = 'RG2'")).scalar() == 1
+
+
+def test_a_decision_dated_in_the_future_is_refused(ledger, tmp_path):
+    """A sign-off, a status move or evidence is recorded when it happens, not ahead of it."""
+    engine, _ = ledger
+    now = datetime(2026, 4, 8, 17, 0, tzinfo=UTC)
+    with pytest.raises(LedgerError, match=r"a sign-off dated 2026-04-09 is in the future \(today is 2026-04-08\)"):
+        governance.signoff(engine, "L1", "budget_holder", "Bea Holder", True, on=date(2026, 4, 9), now=now)
+    with pytest.raises(LedgerError, match="moving a line to PROPOSED dated 2030-01-01 is in the future"):
+        governance.advance(engine, "L2", "PROPOSED", "Pat Procurement", "procurement", on=date(2030, 1, 1), now=now)
+    (tmp_path / "invoice.pdf").write_bytes(b"%PDF-1.4 invoice")
+    with pytest.raises(LedgerError, match="evidence dated 2027-01-01 is in the future"):
+        evidence.attach(engine, "L1", tmp_path / "invoice.pdf", "invoice_extract", "Pat Procurement",
+                     on=date(2027, 1, 1), now=now)
+    assert governance.signoff(engine, "L1", "budget_holder", "Bea Holder", True, on=date(2026, 4, 8), now=now)
