@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from ledger.db import open_ledger
 from ledger.errors import LedgerError
 from ledger.register import load
+from ledger.register import read as read_module
 from ledger.register.load import RegisterInvalid, count_rows, import_register
 from tests.ledgers import base, budget, line, monthly, signed, write_register
 
@@ -210,6 +211,24 @@ def test_xlsx_formulas_and_merged_cells_are_refused(tmp_path) -> None:
     assert str(err.value).splitlines() == [
         "register.xlsx:Schemes:2:*: merged cells C2:D2: unmerge them so every cell holds its own value",
         "register.xlsx:SavingLines:2:annual_volume: holds a formula (=100*12); paste values instead",
+    ]
+
+
+@pytest.mark.parametrize("reader", ["calamine", "openpyxl"])
+def test_excel_error_values_are_refused_not_read_as_empty(tmp_path, monkeypatch, reader) -> None:
+    """#N/A in an optional column would be stored as nothing, and #DIV/0! in a required one
+    reported as empty: both are refused as what they are, whichever reader opens the sheet."""
+    if reader == "openpyxl":
+        monkeypatch.setattr(read_module, "CALAMINE_MAX_XML", 0)
+    t = good()
+    t["SavingLines"][1][17] = "#N/A"  # notes
+    t["BudgetAdjustments"][1][5] = "#DIV/0!"  # amount
+    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+    with pytest.raises(RegisterInvalid) as err:
+        import_register(engine, xlsx(tmp_path / "register.xlsx", t))
+    assert str(err.value).splitlines() == [
+        "register.xlsx:SavingLines:2:notes: holds an Excel error (#N/A), not a value; enter the value",
+        "register.xlsx:BudgetAdjustments:2:amount: holds an Excel error (#DIV/0!), not a value; enter the value",
     ]
 
 

@@ -326,8 +326,7 @@ class _Importer:
         for name, column in columns.items():
             value = cells.get(name)
             if isinstance(value, FormulaCell):
-                self.problems.add(where, row_no, name, f"holds a formula ({value.text[:40]}); "
-                                  "paste values instead")
+                self.problems.add(where, row_no, name, value.problem)
                 continue
             if sheet.name == "SavingLines" and name == "benefit_type" and str(value).upper() in DEFERRAL_TYPES:
                 self.problems.add(where, row_no, name, "R-ELG-6: a deferral (stock run-down, delayed purchase) "

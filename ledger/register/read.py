@@ -22,6 +22,7 @@ from ledger.errors import LedgerError
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]+\d+:[A-Z]+\d+)"')
 _FORMULA = re.compile(rb'<c\s([^>]*?)>\s*<f(?:\s[^>]*)?(?:/>|>([^<]*)</f>)')  # <f> is a cell's first child
+_ERROR = re.compile(rb'<c\s([^>]*?\bt="e"[^>]*)>\s*<v>([^<]*)</v>')  # a typed error value (#N/A): calamine gives ""
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -136,6 +137,10 @@ class Register:
             if ref := _REF.search(attrs):
                 text = f"={unescape(body.decode())}" if body else "a shared formula"
                 formulas.setdefault(int(ref[2]), []).append((_column_index(ref[1].decode()), FormulaCell(text)))
+        for attrs, body in _ERROR.findall(xml):
+            if ref := _REF.search(attrs):
+                formulas.setdefault(int(ref[2]), []).append((_column_index(ref[1].decode()),
+                                                             error_cell(unescape(body.decode()))))
         del xml
 
         def cells(values: list[object], n: int) -> list[object]:
@@ -194,10 +199,17 @@ class Register:
 
 
 class FormulaCell:
-    """A cell that holds a formula rather than a value (registers must hold values)."""
+    """A cell that holds a formula (or an Excel error) rather than a value: registers must hold
+    values. `problem` is how the import words it."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, problem: str = "") -> None:
         self.text = text
+        self.problem = problem or f"holds a formula ({text[:40]}); paste values instead"
+
+
+def error_cell(code: str) -> FormulaCell:
+    """An Excel error value (#N/A, #DIV/0!, #REF!...): what it stood for is lost, so it is refused."""
+    return FormulaCell(code, f"holds an Excel error ({code[:20]}), not a value; enter the value")
 
 
 def _formulas_marked(values: list[str]) -> list[object]:
@@ -212,6 +224,8 @@ def _cell_value(cell: object) -> object:
     value = getattr(cell, "value", None)
     if getattr(cell, "data_type", None) == "f":
         return FormulaCell(str(value))
+    if getattr(cell, "data_type", None) == "e":
+        return error_cell(str(value))
     return value
 
 
