@@ -9,8 +9,11 @@ import os
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy import create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from ledger.errors import LedgerError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -72,8 +75,28 @@ def upgrade(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
+def _shown(url: str) -> str:
+    """The URL as a message may print it: any password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
 def open_ledger(url: str | None = None) -> Engine:
-    """An engine on an up-to-date schema."""
-    engine = make_engine(url)
-    upgrade(engine)
+    """An engine on an up-to-date schema; a URL that names no usable database is a LedgerError
+    that says which and why (not a driver's traceback)."""
+    shown = _shown(database_url(url))
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+    except ArgumentError:
+        raise LedgerError(f"--db {shown!r} is not a database URL; write sqlite:///path/to/ledger.db or "
+                          "postgresql+psycopg://user@host/database") from None
+    except ModuleNotFoundError as exc:
+        raise LedgerError(f"--db {shown}: no driver for it here ({exc.name}); the ledger runs on SQLite and "
+                          "PostgreSQL (postgresql+psycopg://...)") from None
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise LedgerError(f"--db {shown}: cannot open the ledger there ({reason})") from None
     return engine

@@ -4,7 +4,10 @@ It lives here because reports import the ledger and never the reverse.
 """
 from __future__ import annotations
 
+import sys
+
 from ledger.cli import app
+from ledger.errors import LedgerError
 from reports import (  # noqa: F401  (register `savings demo` and `savings pack`)
     demo,
     pack_cli,
@@ -14,5 +17,10 @@ from reports.web import cli as web_cli  # noqa: F401  (registers `savings serve`
 
 
 def main() -> None:
-    """Entry point of the `savings` command."""
-    app()
+    """Entry point of the `savings` command. A LedgerError that a command did not word itself
+    (a database that cannot be opened, for one) is still a message and exit code 1, never a traceback."""
+    try:
+        app()
+    except LedgerError as exc:
+        sys.stderr.write(f"{exc}\n")
+        raise SystemExit(1) from None

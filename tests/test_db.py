@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from alembic import command
 from alembic.script import ScriptDirectory
@@ -43,3 +44,21 @@ def test_a_current_database_opens_without_loading_alembic(tmp_path):
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
     out = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_database_that_cannot_be_opened_is_a_message_naming_it(tmp_path):
+    """Every command opens the ledger the same way; a bad --db is a sentence, exit 1, and no password."""
+    (tmp_path / "notes.db").write_text("not a database")
+    savings = Path(sys.executable).with_name("savings")
+    cases = {
+        f"sqlite:///{tmp_path}/no/such/folder/l.db": "cannot open the ledger there (unable to open database file)",
+        f"sqlite:///{tmp_path}/notes.db": "cannot open the ledger there (file is not a database)",
+        "ledger.db": "is not a database URL; write sqlite:///path/to/ledger.db",
+        "mysql://someone@host/db": "no driver for it here (MySQLdb)",
+        "postgresql+psycopg://someone:s3cret@127.0.0.1:1/x": "someone:***@127.0.0.1:1/x: cannot open",
+    }
+    for url, message in cases.items():
+        for args in (["init"], ["check", "--trust", "RX1"]):
+            done = subprocess.run([str(savings), *args, "--db", url], capture_output=True, text=True, check=False)
+            assert done.returncode == 1 and message in done.stderr, (url, args, done.stderr)
+            assert "Traceback" not in done.stderr and "s3cret" not in done.stderr
