@@ -18,6 +18,9 @@ def fy_start_year(d: date) -> int:
     return d.year if d.month >= 4 else d.year - 1
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2998  # financial years a ledger can hold: four-digit years, and the next one too
+
+
 def fy_label(start_year: int) -> str:
     """`2025` -> `2025/26`."""
     return f"{start_year}/{(start_year + 1) % 100:02d}"
@@ -33,6 +36,9 @@ def parse_fy(label: str) -> int:
     m = _FY_LABEL.match(label.strip())
     if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
         raise ValueError(f"not a financial year like 2025/26 ({label!r})")
+    if not FIRST_YEAR <= int(m.group(1)) <= LAST_YEAR:
+        raise ValueError(f"{label.strip()} is outside the years the ledger holds ({fy_label(FIRST_YEAR)} to "
+                         f"{fy_label(LAST_YEAR)})")
     return int(m.group(1))
 
 
@@ -62,6 +68,8 @@ def parse_month(text: str) -> int:
     m = _MONTH.match(text.strip()[:7])
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ValueError(f"not a month like 2025-11 ({text!r})")
+    if not FIRST_YEAR <= int(m.group(1)) <= LAST_YEAR:
+        raise ValueError(f"{text.strip()} is outside the years the ledger holds ({FIRST_YEAR} to {LAST_YEAR})")
     return int(m.group(1)) * 12 + int(m.group(2)) - 1
 
 

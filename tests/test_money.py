@@ -84,6 +84,12 @@ def test_financial_year_labels() -> None:
     assert calendar.period_number(calendar.parse_month("2026-03")) == 12
     with pytest.raises(ValueError):
         calendar.parse_fy("2025/27")
+    for label in ("0000/01", "0999/00", "1899/00", "9999/00"):  # a year whose label or successor breaks
+        with pytest.raises(ValueError, match="outside the years the ledger holds"):
+            calendar.parse_fy(label)
+    with pytest.raises(ValueError, match="outside the years the ledger holds"):
+        calendar.parse_month("0001-04")
+    assert calendar.fy_label(calendar.parse_fy("2998/99")) == "2998/99"
 
 
 def test_add_months_clamps_to_month_end() -> None:
