@@ -116,6 +116,10 @@ def template_cmd(file: Annotated[Path, typer.Argument(help="Where to write the e
     """
     from ledger.register import template  # openpyxl, loaded only for the command that needs it
 
+    if file.suffix.lower() != ".xlsx":
+        raise fail(f"FILE {file}: the register template is a workbook; name the file *.xlsx", 2)
+    if file.exists():
+        raise fail(f"FILE {file}: already exists; a register there would be overwritten, so give a new name", 2)
     check_output(file, "FILE")
     template.write_template(file)
     typer.echo(f"wrote {file}")

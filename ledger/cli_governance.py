@@ -52,7 +52,8 @@ def _day(text: str | None) -> date | None:
 
 @app.command("signoff")
 def signoff_cmd(line: LineArg, role: RoleOpt, person: PersonOpt,
-                approve: Annotated[bool, typer.Option("--approve/--reject", help="The decision.")],
+                approve: Annotated[bool, typer.Option("--approve", help="The decision: approve.")] = False,
+                reject: Annotated[bool, typer.Option("--reject", help="The decision: reject.")] = False,
                 comment: Annotated[str, typer.Option("--comment", help="A note kept with the sign-off.")] = "",
                 trust: TrustOpt = None, on: DateOpt = None, db_url: DbOption = None) -> None:
     """Sign a line off as budget holder, finance, procurement or clinical (R-ELG-1, R-GOV-3).
@@ -62,6 +63,8 @@ def signoff_cmd(line: LineArg, role: RoleOpt, person: PersonOpt,
 
     Example: savings signoff E1 --role finance --person "Fin Accountant" --approve
     """
+    if approve == reject:
+        raise fail("give one decision: --approve or --reject", 2)
     engine = _run(lambda: db.open_ledger(db_url))
     out = _run(lambda: governance.signoff(engine, line, role, person, approve, comment, trust, _day(on)))
     typer.echo(out.message)

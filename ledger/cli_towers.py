@@ -23,6 +23,7 @@ from ledger.cli import (
     TrustOption,
     app,
     check_fy,
+    check_output,
     emit_json,
     fail,
     open_trust,
@@ -112,6 +113,8 @@ def tower_ref_cmd(db_url: DbOption = None, as_json: JsonOption = False,
 
     Example: savings tower-ref --export towers.csv; edit it; savings tower-ref --import towers.csv
     """
+    if export:
+        check_output(export, "--export")
     engine = db.open_ledger(db_url)
     try:
         if import_file and reset:
@@ -123,6 +126,7 @@ def tower_ref_cmd(db_url: DbOption = None, as_json: JsonOption = False,
     except LedgerError as exc:
         raise fail(str(exc)) from None
     if export:
+        export.parent.mkdir(parents=True, exist_ok=True)
         export.write_text(reference.to_csv(ref), encoding="utf-8")
         typer.echo(f"wrote {export} ({len(ref.towers)} towers, {ref.source})")
     elif as_json:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ledger.errors import LedgerError
+from ledger.register.spec import ROLES
 
 CLAIM_WINDOWS = ("12_months_from_go_live", "financial_year_only", "contract_term")
 CLINICAL_TYPES = ("PRODUCT_SWITCH", "SPEC_CHANGE", "DEMAND_MANAGEMENT")
@@ -115,12 +116,18 @@ def _coerce(key: str, raw: object) -> object:
             raise LedgerError(f"policy {key}: {text!r} is not true/false")
         return text.lower() in {"true", "yes", "1"}
     if isinstance(default, int):
+        if int(text) < 1:
+            raise LedgerError(f"policy {key}: {text!r} must be a whole number of 1 or more")
         return int(text)
     if key == "local_savings_rate":
         return Decimal(text)
     if key in {"signoff_roles_required", "qia_required_for"}:
         items = raw if isinstance(raw, list) else text.replace(",", "+").split("+")
-        return tuple(str(i).strip() for i in items if str(i).strip())
+        chosen = tuple(str(i).strip() for i in items if str(i).strip())
+        if key == "signoff_roles_required" and not {"budget_holder", "finance"} <= set(chosen) <= set(ROLES):
+            raise LedgerError(f"policy {key}: {raw!r} must name budget_holder and finance (R-ELG-1), and may add "
+                              f"other roles of {', '.join(ROLES)}")
+        return chosen
     if key in {"maturity_weights", "contribution_rates"}:
         pairs = raw.items() if isinstance(raw, dict) else (p.split("=") for p in text.split(","))
         return tuple((str(k).strip(), Decimal(str(v).strip())) for k, v in pairs)
@@ -152,7 +159,9 @@ def with_overrides(base: Policy, overrides: dict[str, object]) -> Policy:
 def load_toml(path: Path, base: Policy = DEFAULT) -> Policy:
     """Overrides from a TOML file: `[policy]` table or top-level keys."""
     try:
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise LedgerError(f"{path}: cannot read policy file ({exc})") from None
+    except UnicodeDecodeError:
+        raise LedgerError(f"{path}: not a TOML policy file in UTF-8 text") from None
     return with_overrides(base, data.get("policy", data))

@@ -81,6 +81,18 @@ def test_template_writes_every_sheet_with_dropdowns(tmp_path) -> None:
     lines = wb["SavingLines"]
     assert [c.value for c in lines[1]][:3] == ["line_id", "scheme_id", "contract_id"]
     assert any("PRICE_REDUCTION" in (dv.formula1 or "") for dv in lines.data_validations.dataValidation)
+    again = runner.invoke(app, ["template", str(path)])  # a filled-in register is never overwritten
+    assert again.exit_code == 2 and "already exists" in again.output
+    assert load_workbook(path).sheetnames == wb.sheetnames
+    csv_name = runner.invoke(app, ["template", str(tmp_path / "register.csv")])
+    assert csv_name.exit_code == 2 and "name the file *.xlsx" in csv_name.output
+
+
+def test_a_sign_off_takes_exactly_one_decision(tmp_path) -> None:
+    db = f"sqlite:///{tmp_path}/l.db"
+    for flags in ([], ["--approve", "--reject"]):
+        out = runner.invoke(app, ["signoff", "L1", "--role", "finance", "--person", "Fin", *flags, "--db", db])
+        assert out.exit_code == 2 and "give one decision: --approve or --reject" in out.output
 
 
 def test_an_empty_template_imports_with_a_clear_error(tmp_path) -> None:

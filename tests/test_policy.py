@@ -52,3 +52,16 @@ def test_unreadable_policy_file(tmp_path) -> None:
     path.write_text("this is = = not toml")
     with pytest.raises(LedgerError, match="cannot read policy file"):
         load_toml(path)
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("signoff_roles_required", [], "must name budget_holder and finance \\(R-ELG-1\\)"),
+    ("signoff_roles_required", ["ceo", "finance"], "must name budget_holder and finance \\(R-ELG-1\\)"),
+    ("signoff_roles_required", "budget_holder+ceo+finance", "may add other roles of budget_holder, finance"),
+    ("ppib_min_peers", "-3", "must be a whole number of 1 or more"),
+])
+def test_a_policy_that_would_empty_a_rule_is_refused(key, value, message) -> None:
+    """Without the budget holder and finance no line is validated (counted CIP fell to £0.00), and
+    a benchmark needs at least one peer."""
+    with pytest.raises(LedgerError, match=message):
+        with_overrides(DEFAULT, {key: value})

@@ -177,6 +177,8 @@ def import_reference(engine: Engine, path: Path) -> Reference:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise LedgerError(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise LedgerError(f"{path}: not a CSV file in UTF-8 text") from None
     towers = parse(text, path.name)
     if not towers:
         raise LedgerError(f"{path.name}: holds no towers; use --reset to go back to the shipped table")
