@@ -76,10 +76,15 @@ def test_table_columns_fill_defaults_and_keep_unknown_columns_as_json() -> None:
 
 
 def test_cells_as_a_workbook_gives_them() -> None:
-    got = chunk([*row(cost_centre=4100.0, annual_volume=12, go_live=date(2025, 4, 1)), "beyond the header"])
+    got = chunk([*row(cost_centre=4100.0, annual_volume=12, go_live=date(2025, 4, 1)), None, ""])
     assert got.typed["cost_centre"] == ["4100"]  # (ok) a number in a text column, as parse_text writes it
     assert got.typed["annual_volume"] == [12_000]
     assert got.typed["go_live"] == [date(2025, 4, 1)]
+
+
+def test_a_value_beyond_the_header_hands_the_chunk_back() -> None:
+    """Blank cells past the header are nothing; a value there has no column, and the per-row path says so."""
+    assert chunk([*row(), "beyond the header"]) is None
 
 
 @pytest.mark.parametrize(("cell", "quoted"), [(-5.0, "(-5)"), ("-5", "('-5')"), (-0.25, "(-0.25)")])

@@ -286,3 +286,21 @@ def test_cli_reports_every_problem_and_exits_1(tmp_path) -> None:
     assert run.stderr.splitlines() == [f"{folder}/SavingLines.csv:2:new_price: not a number ('3,4O')",
                                        f"{folder}/Actuals.csv:2:month: not a month like 2025-11 ('2025-13')",
                                        f"{folder}: refused; nothing imported from it"]
+
+
+def test_a_value_under_no_column_name_is_refused_not_dropped(tmp_path) -> None:
+    """A cell past the last header, or under a blank one, would be lost without a word."""
+    t = good()
+    t["SavingLines"][1] += ["", "keep me"]  # two cells past the header: the second holds a value
+    t["Actuals"][0].insert(2, "")  # a blank header over a column of values
+    for row in t["Actuals"][1:]:
+        row.insert(2, "7")
+    path = write_register(tmp_path / "register", t)
+    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+    with pytest.raises(RegisterInvalid) as err:
+        import_register(engine, path)
+    lines = str(err.value).splitlines()
+    assert lines[0] == (f"{path}/SavingLines.csv:2:column 20: holds 'keep me' under no column name: name the "
+                        "column in row 1, or clear the cell")
+    assert lines[1:] == [f"{path}/Actuals.csv:{n}:column 3: holds '7' under no column name: name the column in "
+                         "row 1, or clear the cell" for n in (2, 3, 4)]

@@ -40,6 +40,10 @@ def parse_chunk(sheet: Sheet, header: list[str], columns: dict[str, Column | Non
     """
     index = {name: i for i, name in enumerate(header)}  # as a row's dict of cells: the last "" column wins
     width = len(header)
+    unnamed = [i for i, name in enumerate(header) if not name]
+    if any(not is_blank(v[i]) for _, v in rows for i in unnamed if i < len(v)) or \
+            any(not is_blank(x) for _, v in rows if len(v) > width for x in v[width:]):
+        return None  # a value under no column name: the per-row path words it
     values = [v if len(v) >= width else v + [None] * (width - len(v)) for _, v in rows]
     cells = list(zip(*values, strict=False)) if values else [() for _ in header]
     row_nos = [n for n, _ in rows]

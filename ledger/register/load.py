@@ -30,7 +30,7 @@ from ledger.bulk import Background
 from ledger.errors import LedgerError
 from ledger.locks import ImportGuard
 from ledger.register.columns import parse_chunk, table_columns
-from ledger.register.parse import is_blank, parser_for
+from ledger.register.parse import is_blank, parser_for, shown
 from ledger.register.read import FormulaCell, RawSheet, Register
 from ledger.register.spec import DEFERRAL_TYPES, SHEET_BY_NAME, SHEETS, Sheet
 
@@ -285,9 +285,13 @@ class _Importer:
         where, header = raw.prefix, raw.header
         for row_no, values in rows:
             cells = {name: (values[i] if i < len(values) else None) for i, name in enumerate(header)}
-            if all(is_blank(v) for v in cells.values()):
+            stray = [(i, v) for i, v in enumerate(values) if (i >= len(header) or not header[i]) and not is_blank(v)]
+            for i, value in stray:  # a value under no column name would be dropped without a word
+                self.problems.add(where, row_no, f"column {i + 1}", f"holds {shown(value)} under no column name: "
+                                  "name the column in row 1, or clear the cell")
+            if all(is_blank(v) for v in cells.values()) and not stray:
                 continue
-            record = self._record(sheet, where, row_no, cells, columns, parsers)
+            record = None if stray else self._record(sheet, where, row_no, cells, columns, parsers)
             if record is None:
                 if first_key and not is_blank(cells.get(first_key)):
                     ids.add(str(cells[first_key]).strip())  # a bad row still names its id: no cascade
