@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ledger import models
 from ledger.bulk import insert_rows
+from ledger.textout import counted
 
 GENESIS = "0" * 64
 CHAIN = "main"
@@ -241,9 +242,9 @@ class Report:
     problems: tuple[Problem, ...]
 
     def summary(self) -> str:
-        state = "OK" if not self.problems else f"{len(self.problems)} problem(s)"
-        return (f"audit verify: {state}: {self.events} events in the chain, {self.periods} closed periods, "
-                f"{self.lines} validated lines, {self.files} evidence files checked")
+        state = "OK" if not self.problems else counted(len(self.problems), "problem")
+        return (f"audit verify: {state}: {self.events} events in the chain, {counted(self.periods, 'closed period')}, "
+                f"{counted(self.lines, 'validated line')}, {counted(self.files, 'evidence file')} checked")
 
 
 def verify(engine: Engine, trust: str | None = None) -> Report:

@@ -84,13 +84,13 @@ def check_output(path: Path, option: str = "-o") -> None:
         raise fail(f"{option} {path}: cannot write there ({exc.strerror or exc})", 2) from None
 
 
-def check_fy(fy: str) -> str:
+def check_fy(fy: str, option: str = "--fy") -> str:
     from ledger import calendar
 
     try:
         return calendar.fy_label(calendar.parse_fy(fy))
     except ValueError as exc:
-        raise fail(f"--fy: {exc}", 2) from None
+        raise fail(f"{option}: {exc}", 2) from None
 
 
 def emit_json(data: object) -> None:

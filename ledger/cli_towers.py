@@ -71,7 +71,8 @@ def carter_cmd(trust: TrustOption, db_url: DbOption = None, as_json: JsonOption 
     engine = db.open_ledger(db_url)
     try:
         activity = ty.frames.activity
-        years = () if activity.empty else carter.non_pay_per_wau(activity, ty.figures, check_fy(base) if base else None)
+        base_fy = check_fy(base, "--base") if base else None
+        years = () if activity.empty else carter.non_pay_per_wau(activity, ty.figures, base_fy)
         found = [c for f in ([check_fy(fy)] if fy else carter.spend_years(engine, ty.trust))
                  if (c := carter.compliance(engine, ty.trust, f)) is not None]
     except LedgerError as exc:
@@ -91,6 +92,8 @@ def benchmarks_cmd(trust: TrustOption, fy: FyOption, db_url: DbOption = None, as
     Example: savings benchmarks --trust RX1 --fy 2025/26 --top 10
     """
     fy = check_fy(fy)
+    if top < 1:
+        raise fail(f"--top {top}: list 1 or more items", 2)
     ty = open_trust(db_url, trust, as_at, policy, fy)
     try:
         data = views.benchmarks_json(benchmark.opportunity(ty.frames.benchmarks, ty.figures, fy), top)

@@ -137,6 +137,15 @@ def _coerce(key: str, raw: object) -> object:
     return text
 
 
+def _expected(key: str) -> str:
+    """What a value of `key` looks like, for a message about a bad one."""
+    if key in {"maturity_weights", "contribution_rates"}:
+        return "name=number pairs, like validated=1,fully_developed=0.8"
+    if key == "rag_thresholds":
+        return "two numbers, like 0.95,0.8"
+    return "a whole number" if isinstance(getattr(DEFAULT, key), int) else "a number, like 0.018"
+
+
 def with_overrides(base: Policy, overrides: dict[str, object]) -> Policy:
     """A new policy set with `overrides` applied; unknown or locked keys are refused."""
     names = {f.name for f in fields(Policy)} - {"extra"}
@@ -151,8 +160,8 @@ def with_overrides(base: Policy, overrides: dict[str, object]) -> Policy:
             raise LedgerError(f"unknown policy key {key!r}; known keys: {', '.join(sorted(names))}")
         try:
             changes[key] = _coerce(key, raw)
-        except (ValueError, ArithmeticError) as exc:
-            raise LedgerError(f"policy {key}: {raw!r} is not valid ({exc})") from None
+        except (ValueError, ArithmeticError):
+            raise LedgerError(f"policy {key}: {raw!r} is not valid (expected {_expected(key)})") from None
     return replace(base, **changes)
 
 

@@ -41,7 +41,7 @@ def raw(engine, sql, **params):
 def test_an_untouched_ledger_verifies(engine):
     report = audit.verify(engine)
     assert (report.events, report.lines, report.problems) == (5, 1, ())
-    assert report.summary() == ("audit verify: OK: 5 events in the chain, 0 closed periods, 1 validated lines, "
+    assert report.summary() == ("audit verify: OK: 5 events in the chain, 0 closed periods, 1 validated line, "
                                 "0 evidence files checked")
 
 
@@ -146,7 +146,7 @@ def test_the_command_exits_1_and_names_the_event(engine):
     runner = CliRunner()
     ok = runner.invoke(app, ["audit", "verify", "--db", db])
     assert (ok.exit_code, ok.output.strip().splitlines()[-1]) == (0, "audit verify: OK: 5 events in the chain, "
-                                                                     "0 closed periods, 1 validated lines, "
+                                                                     "0 closed periods, 1 validated line, "
                                                                      "0 evidence files checked")
     raw(engine, "DELETE FROM auditevent WHERE seq = 2")
     bad = runner.invoke(app, ["audit", "verify", "--db", db])

@@ -90,6 +90,8 @@ def test_summary_all_and_region(db: str) -> None:
         (("summary", "--fy", FY, "--region", "Mars"), 1, "no trust in region 'Mars'"),
         (("towers", "--trust", "NOPE", "--fy", FY), 1, "trust 'NOPE' is not in the ledger"),
         (("carter", "--trust", "RE9", "--base", "2020/21"), 1, "base year 2020/21 has no WAUs"),
+        (("carter", "--trust", "RE9", "--base", "2025/27"), 2, "--base: not a financial year like 2025/26"),
+        (("benchmarks", "--trust", "RE9", "--fy", FY, "--top", "-5"), 2, "--top -5: list 1 or more items"),
     ],
 )
 def test_bad_input_is_a_message(db: str, args: tuple[str, ...], code: int, message: str) -> None:

@@ -59,6 +59,8 @@ def test_unreadable_policy_file(tmp_path) -> None:
     ("signoff_roles_required", ["ceo", "finance"], "must name budget_holder and finance \\(R-ELG-1\\)"),
     ("signoff_roles_required", "budget_holder+ceo+finance", "may add other roles of budget_holder, finance"),
     ("ppib_min_peers", "-3", "must be a whole number of 1 or more"),
+    ("local_savings_rate", "abc", r"'abc' is not valid \(expected a number, like 0.018\)"),
+    ("ppib_min_peers", "five", r"'five' is not valid \(expected a whole number\)"),
 ])
 def test_a_policy_that_would_empty_a_rule_is_refused(key, value, message) -> None:
     """Without the budget holder and finance no line is validated (counted CIP fell to £0.00), and
