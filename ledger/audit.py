@@ -250,8 +250,11 @@ class Report:
 def verify(engine: Engine, trust: str | None = None) -> Report:
     """The whole check: the chain, each period lock's fingerprint, each locked line, each evidence file."""
     from ledger import governance, periods  # both build on this module
+    from ledger.frames import require_trust
 
     with engine.connect() as conn:
+        if trust is not None:
+            require_trust(conn, trust)
         events, chain = verify_chain(conn)
         closed, locks = periods.verify_locks(conn, trust)
         lines, changed = governance.verify_lines(conn, trust)

@@ -7,6 +7,7 @@ end of that day are left out.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -96,13 +97,19 @@ def load_frames(engine: Engine | Connection, trust: str, as_at: date | None = No
         return _load(conn, trust, as_at, skip)
 
 
-def _load(conn: Connection, trust: str, as_at: date | None, skip: tuple[str, ...]) -> Frames:
+def require_trust(conn: Connection, trust: str) -> Mapping:
+    """The trust's row; a LedgerError naming the trusts the ledger holds when it is none of them."""
     found = conn.execute(select(models.Trust.__table__).where(models.Trust.org_code == trust)).mappings().first()
     if found is None:
         known = conn.execute(select(models.Trust.org_code)).scalars().all()
         alike = [code for code in known if code.casefold() == trust.strip().casefold()]
         hint = f"; codes are exact: did you mean {alike[0]!r}?" if alike else "; import its register first"
         raise LedgerError(f"trust {trust!r} is not in the ledger (it holds: {', '.join(known) or 'none'}){hint}")
+    return found
+
+
+def _load(conn: Connection, trust: str, as_at: date | None, skip: tuple[str, ...]) -> Frames:
+    found = require_trust(conn, trust)
     tables = {}
     for name, model in FRAME_MODELS:
         table = model.__table__

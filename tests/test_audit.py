@@ -165,3 +165,9 @@ def test_an_events_hash_is_pinned_so_old_chains_keep_verifying():
     pinned = "ced3e14a4aeaa5dd0e9874d018490fc9db135399ffce1784a3e4a46245370ecc"
     assert audit.event_hash("ab" * 32, event) == pinned
     assert audit.event_hash("ab" * 32, event, "2026-03-31T22:30:00.123456+00:00") == pinned
+
+
+def test_verifying_a_trust_the_ledger_does_not_hold_is_refused(engine):
+    """An empty "OK" for a mistyped trust would read as a clean audit."""
+    with pytest.raises(LedgerError, match="trust 'ZZZ' is not in the ledger"):
+        audit.verify(engine, "ZZZ")
