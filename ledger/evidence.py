@@ -31,8 +31,12 @@ def attach(engine: Engine, line_id: str, file: Path, kind: str, person: str, tru
     if not person.strip():
         raise LedgerError("--person is required: who attaches the evidence")
     file = Path(file)
+    if file.is_dir():
+        raise LedgerError(f"{file}: is a folder; name the evidence file in it")
     if not file.is_file():
         raise LedgerError(f"{file}: no such file")
+    if file.stat().st_size == 0:
+        raise LedgerError(f"{file}: is empty; evidence is a file that holds something")
     now = now or audit.utc_now()
     on = on or now.date()
     periods.refuse_if_future(on, now.date(), "evidence")

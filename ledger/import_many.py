@@ -38,9 +38,9 @@ class Outcome:
         if self.result is None:  # each register is one transaction: a refused one leaves no trace
             return f"{self.error}\n{self.path}: refused; nothing imported from it"
         if not self.result.changed:
-            return f"{self.result.trust}: register already imported; nothing changed"
+            return f"{self.result.trust}: {self.path.name} already imported; nothing changed"
         counts = ", ".join(f"{n} {sheet}" for sheet, n in self.result.rows.items())
-        return f"{self.result.trust}: imported {counts}"
+        return f"{self.result.trust}: imported {counts} from {self.path.name}"
 
 
 def is_register(path: Path) -> bool:

@@ -171,3 +171,11 @@ def test_verifying_a_trust_the_ledger_does_not_hold_is_refused(engine):
     """An empty "OK" for a mistyped trust would read as a clean audit."""
     with pytest.raises(LedgerError, match="trust 'ZZZ' is not in the ledger"):
         audit.verify(engine, "ZZZ")
+
+
+def test_a_folder_or_an_empty_file_is_not_evidence(engine, tmp_path):
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    with pytest.raises(LedgerError, match="is a folder; name the evidence file in it"):
+        evidence.attach(engine, "L1", tmp_path, "invoice_extract", "Pat Procurement")
+    with pytest.raises(LedgerError, match="empty.pdf: is empty"):
+        evidence.attach(engine, "L1", tmp_path / "empty.pdf", "invoice_extract", "Pat Procurement")

@@ -38,8 +38,8 @@ def test_all_imports_every_register_and_refuses_only_the_bad_one(tmp_path: Path,
     result = CliRunner().invoke(app, ["import", str(national), "--all", "--db", url])
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        "RA1: imported 1 Contracts, 1 Schemes, 1 SavingLines, 3 Actuals, 0 BudgetAdjustments, 0 SignOffs",
-        "RC3: imported 1 Contracts, 1 Schemes, 1 SavingLines, 5 Actuals, 0 BudgetAdjustments, 0 SignOffs",
+        "RA1: imported 1 Contracts, 1 Schemes, 1 SavingLines, 3 Actuals, 0 BudgetAdjustments, 0 SignOffs from RA1",
+        "RC3: imported 1 Contracts, 1 Schemes, 1 SavingLines, 5 Actuals, 0 BudgetAdjustments, 0 SignOffs from RC3",
         "3 registers: 2 imported, 0 unchanged, 1 refused",
     ]
     assert result.stderr == (f"{national}/RB2/SavingLines.csv:2:new_price: not a number ('one pound')\n"
