@@ -177,5 +177,5 @@ def test_a_folder_or_an_empty_file_is_not_evidence(engine, tmp_path):
     (tmp_path / "empty.pdf").write_bytes(b"")
     with pytest.raises(LedgerError, match="is a folder; name the evidence file in it"):
         evidence.attach(engine, "L1", tmp_path, "invoice_extract", "Pat Procurement")
-    with pytest.raises(LedgerError, match="empty.pdf: is empty"):
+    with pytest.raises(LedgerError, match=r"empty\.pdf: is empty"):
         evidence.attach(engine, "L1", tmp_path / "empty.pdf", "invoice_extract", "Pat Procurement")
