@@ -89,13 +89,14 @@ def open_ledger(url: str | None = None) -> Engine:
     shown = _shown(database_url(url))
     try:
         engine = make_engine(url)
-        upgrade(engine)
     except ArgumentError:
         raise LedgerError(f"--db {shown!r} is not a database URL; write sqlite:///path/to/ledger.db or "
                           "postgresql+psycopg://user@host/database") from None
-    except ModuleNotFoundError as exc:
+    except ModuleNotFoundError as exc:  # the URL's driver: only creating the engine loads it
         raise LedgerError(f"--db {shown}: no driver for it here ({exc.name}); the ledger runs on SQLite and "
                           "PostgreSQL (postgresql+psycopg://...)") from None
+    try:
+        upgrade(engine)
     except DBAPIError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise LedgerError(f"--db {shown}: cannot open the ledger there ({reason})") from None

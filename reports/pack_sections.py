@@ -75,8 +75,8 @@ def monthly(ty: TrustYear, fy: str, counted_by_month_end: list[int]) -> Monthly:
     m = m[m["fy"] == fy]
     plan = m[m["line_id"].isin(cash["line_id"])].groupby("month")["cip_plan"].sum().reindex(months, fill_value=0)
     forecast = m[m["line_id"].isin(live["line_id"])].groupby("month")["forecast"].sum().reindex(months, fill_value=0)
-    go_month = [calendar.month_index(d) for d in pd.to_datetime(live["go_live"]).dt.date]
-    costs = live["impl_costs"].groupby(go_month).sum().reindex(months, fill_value=0)
+    go = pd.to_datetime(live["go_live"])
+    costs = live["impl_costs"].groupby(go.dt.year * 12 + go.dt.month - 1).sum().reindex(months, fill_value=0)
     in_month = np.diff([0, *counted_by_month_end]).tolist()
     return Monthly(tuple(months), tuple(int(v) for v in plan), tuple(int(v) for v in forecast - costs),
                    tuple(int(v) for v in in_month))
