@@ -283,15 +283,26 @@ def reverse(engine: Engine, line_id: str, reason: str, person: str, role: str = 
 # --- plan versions -------------------------------------------------------------------------------
 
 
-def plan_months(months: pd.DataFrame) -> dict[str, dict[str, int]]:
-    """Each line's CIP plan by month, `{line_id: {"2025-11": pence, ...}}` (what a version stores),
-    from `line_id`, `month` and `cip_plan` columns (`Figures.months`)."""
+def plan_months(months: pd.DataFrame) -> dict[str, tuple[str, int]]:
+    """Each line's CIP plan by month as a plan version stores it: `audit.canonical` of
+    `{"2025-11": pence, ...}` and its total, from `line_id`, `month` and `cip_plan` columns
+    (`Figures.months`).
+
+    The text is written directly (labels are fixed-width `YYYY-MM`, values whole pence): an
+    import stores some 2,000 of these a register, and `tests/test_governance.py` holds each to
+    `audit.canonical` of the same dict.
+    """
     numbers = months["month"].tolist()
     labels = {m: calendar.month_label(int(m)) for m in set(numbers)}
-    out: dict[str, dict[str, int]] = {}
+    items: dict[str, list[str]] = {}
+    totals: dict[str, int] = {}
     for line_id, month, pence in zip(months["line_id"].tolist(), numbers, months["cip_plan"].tolist(), strict=True):
-        out.setdefault(line_id, {})[labels[month]] = int(pence)
-    return out
+        items.setdefault(line_id, []).append(f'"{labels[month]}":{int(pence)}')
+        totals[line_id] = totals.get(line_id, 0) + int(pence)
+    return {line_id: ("{" + ",".join(sorted(texts)) + "}", totals[line_id]) for line_id, texts in items.items()}
+
+
+NO_PLAN = ("{}", 0)  # `plan_months` of a line with no CIP months
 
 
 def _plan_event(trust: str, line_id: str, version: int, reason: str, actor: str) -> dict:
@@ -302,7 +313,7 @@ def _plan_event(trust: str, line_id: str, version: int, reason: str, actor: str)
 PLAN_PARAMS = ("baseline_micro", "new_micro", "annual_volume_milli", "go_live")  # what a plan version records
 
 
-def _version_rows(lines: pd.DataFrame, made: list[tuple], months: dict[str, dict[str, int]]) -> list[dict]:
+def _version_rows(lines: pd.DataFrame, made: list[tuple], months: dict[str, tuple[str, int]]) -> list[dict]:
     """Plan-version rows for `made` (line, version, reason, actor) of `lines` (line facts), each
     with its plan by month (`plan_months`); `_insert_versions` adds the event that records each."""
     chosen = lines[lines["line_id"].isin([m[0] for m in made])]
@@ -310,10 +321,9 @@ def _version_rows(lines: pd.DataFrame, made: list[tuple], months: dict[str, dict
               for values in zip(*(chosen[c].tolist() for c in ("line_id", *PLAN_PARAMS)), strict=True)}
     rows = []
     for line_id, version, reason, actor in made:
-        plan = months.get(line_id, {})
+        plan, total = months.get(line_id, NO_PLAN)
         rows.append({"line_id": line_id, "version": version, "reason": reason, "actor": actor,
-                     "params": audit.canonical(fields[line_id]), "months": audit.canonical(plan),
-                     "total_pence": sum(plan.values())})
+                     "params": audit.canonical(fields[line_id]), "months": plan, "total_pence": total})
     return rows
 
 
@@ -394,7 +404,7 @@ def plan_import(read: ImportRead, label: str, digest: str) -> ImportRecord:
     made = []
     for line_id in approved.index:
         version, stored = latest.get(line_id, (0, None))
-        if stored is not None and stored == audit.canonical(months.get(line_id, {})):
+        if stored is not None and stored == months.get(line_id, NO_PLAN)[0]:
             continue
         reason = "plan as approved (recorded at import)" if version == 0 else f"re-planned in {label}"
         made.append((line_id, version + 1, reason, IMPORTER))

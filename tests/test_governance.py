@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-from ledger import evidence, governance, models
+from ledger import audit, calendar, evidence, governance, models
 from ledger.db import open_ledger
 from ledger.engine.summary import load_trust
 from ledger.errors import LedgerError
@@ -262,3 +265,16 @@ def test_a_decision_dated_in_the_future_is_refused(ledger, tmp_path):
         evidence.attach(engine, "L1", tmp_path / "invoice.pdf", "invoice_extract", "Pat Procurement",
                      on=date(2027, 1, 1), now=now)
     assert governance.signoff(engine, "L1", "budget_holder", "Bea Holder", True, on=date(2026, 4, 8), now=now)
+
+
+@given(st.dictionaries(st.sampled_from(["L1", "L10", "L2", "x\u00e9"]),
+                       st.dictionaries(st.integers(1900 * 12, 2998 * 12 + 11), st.integers(-10**15, 10**15),
+                                       max_size=30), max_size=4))
+def test_a_plan_version_stores_the_canonical_text_of_its_months(plans):
+    """plan_months writes each line's months without the JSON encoder: it must give audit.canonical's
+    text byte for byte (what re-plan detection compares with and the audit trail keeps), and the total."""
+    rows = [(line_id, month, pence) for line_id, months in plans.items() for month, pence in reversed(months.items())]
+    frame = pd.DataFrame(rows, columns=["line_id", "month", "cip_plan"])
+    expected = {line_id: (audit.canonical({calendar.month_label(m): p for m, p in months.items()}),
+                          sum(months.values())) for line_id, months in plans.items() if months}
+    assert governance.plan_months(frame) == expected
