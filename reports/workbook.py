@@ -23,6 +23,7 @@ from ledger.policy import DEFAULT, Policy
 from ledger.register.spec import MATURITIES
 from reports import workbook_figures as wf
 from reports import workbook_totals as wt
+from reports.workbook_assurance import ASSURANCE_COLS, write_assurance
 from reports.workbook_layout import Layout, build
 from reports.workbook_register import omitted_sheets, placed, write_register
 from reports.workbook_xlsx import Book, Col, Link
@@ -40,6 +41,7 @@ DESCRIPTIONS = {
     "README": "method, period, policy values in force, E7 weights, data fingerprint, limits",
     "Summary": "every figure of `savings summary --json`: live formula, ledger figure, check",
     "Bridge": "from claimed (contract-term view) to CIP delivered, by reason and rule",
+    "Assurance": "the pack's leakage, reversals, budget ahead of delivery, evidence, exceptions: formulas",
     "CIP_to_Budget_Recon": "R-ELG-1a: Grade-A CIP against budget removed, per cost centre and year",
     "CIP_to_Budget_Lines": "each line-year where CIP and budget removed differ, with the reason",
     "TowerRecon": "E8: NHS Supply Chain contribution, local savings foregone, recognised, claimed",
@@ -187,6 +189,7 @@ def _create(book: Book, layout: Layout) -> None:
     book.sheet("README", README_COLS, table=False, freeze=None, header=False)
     book.sheet("Summary", wt.SUMMARY_COLS, table=False)
     book.sheet("Bridge", wt.BRIDGE_COLS, table=False)
+    book.sheet("Assurance", ASSURANCE_COLS, table=False)
     book.sheet("CIP_to_Budget_Recon", wt.RECON_COLS)
     book.sheet("CIP_to_Budget_Lines", wt.DIFF_COLS)
     book.sheet("TowerRecon", wt.TOWER_COLS)
@@ -227,6 +230,7 @@ def write_workbook(ty: TrustYear, fy: str, path: Path, *, trail: Sequence[Mappin
     towers = wt.write_towers(book, ty, layout, where, data)
     wt.write_summary(book, ty, fy, data, layout, towers)
     wt.write_bridge(book, ty, layout)
+    write_assurance(book, ty, layout)
     wt.write_budget_recon(book, ty, layout)
     wt.write_ppib(book, ty, fy, where, cells)
     wt.write_wau(book, ty, where)

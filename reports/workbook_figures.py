@@ -90,7 +90,9 @@ YEAR_COLS = (
     *(Col(n, GBP_FORMAT, 14) for n in ("cip_plan", "plan", "claimed", "delivered", "leakage", "forecast",
                                         "impl_costs", "removed", "net", "cip", "tower_recognised", "at_risk",
                                         "cost_avoidance", "capital", "local_cip_plan", "local_forecast",
-                                        "risk_adjusted", "fye_new_counted", "carry_forward")),
+                                        "risk_adjusted", "fye_new_counted", "carry_forward", "cost_pressure",
+                                        "ahead_of_delivery")),
+    Col("stopped", width=9), Col("evidence_rows", COUNT_FORMAT, 9), Col("evidence_files", COUNT_FORMAT, 9),
     Col("route", width=18), *STEP_COLS,
 )
 LF, PM, BY, LY = letters(LINE_COLS), letters(MONTH_COLS), letters(BUDGET_COLS), letters(YEAR_COLS)
@@ -260,7 +262,7 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
     go = pd.to_datetime(facts["go_live"])
     facts = facts.assign(go_year=go.dt.year - (go.dt.month < 4), route=route_of(facts))
     keep = ["cost_centre", "tower_code", "benefit_type", "grade", "cash_releasing", "tower", "recurrent", "eligible",
-            "maturity", "fye", "go_year", "route", "stop_month"]
+            "maturity", "fye", "go_year", "route", "stop_month", "duplicate_of"]
     rows = y.merge(facts[keep], left_on="line_id", right_index=True, how="left", suffixes=("", "_line"))
     steps: dict[tuple[str, str], tuple[int, ...]] = {}
     for fy in pd.unique(y["fy"]):
@@ -272,6 +274,11 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
     next_plan = np.r_[y["cip_plan"].to_numpy()[1:], 0]
     oc = placed.letters["SavingLines"]["one_off_costs"]
     separate_or_path = ",".join(f'{LY["benefit_type"]}{{r}}="{k}"' for k in SEPARATE_OR_CASH_PATH)
+    evidence = ty.frames.evidence
+    ev, n_evidence = placed.letters["Evidence"], max(len(evidence), 1)
+    evidence_lines, evidence_sha = (f"Evidence!${ev[k]}$2:${ev[k]}${n_evidence + 1}" for k in ("line_id", "sha256"))
+    on_file = evidence.groupby("line_id").size()
+    in_store = evidence[evidence["sha256"] != ""].groupby("line_id").size()
     window_differs = ty.policy.recurrent_claim_window == "contract_term"
     for i, row in enumerate(rows.itertuples(index=False)):
         r, lr = row.row, row.sl_row
@@ -311,6 +318,11 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
         net_raw = f"{c['delivered']}-{c['impl_costs']}"
         net_forecast, weight_ref = f"{c['forecast']}-{c['impl_costs']}", f"LineFigures!{LF['weight']}{lr}"
         counted = f"MAX(0,MIN({net_raw},MAX({c['removed']},0)))"  # R-ELG-4: costs never make CIP negative
+        stopped = bool(row.stop_month != NEVER)
+        running = f"AND(NOT({c['stopped']}),{c['removed']}>0)"  # R-REV-1: a stopped line's is a cost pressure
+        cash = f'IF(AND({c["cash_releasing"]},LineFigures!{LF["duplicate_of"]}{lr}=""),{net_forecast},0)'
+        cash_cached = forecast_net if row.cash_releasing and pd.isna(row.duplicate_of) else 0  # R-ELG-2, R-DUP-1
+        ahead = max(0, int(row.removed) - cash_cached) if not stopped and row.removed > 0 else 0
         ws.append([
             row.line_id, row.fy, int(row.fy_year), row.cost_centre, row.tower_code or None,
             row.benefit_type, row.grade, bool(row.cash_releasing), bool(row.tower),
@@ -331,6 +343,10 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
             F(f"IF(AND({local},{carries_ref},{new},{c['cip']}>0,{c['recurrent']}),LineFigures!{LF['fye']}{lr},0)",
               pounds(fye_new)),
             F(f"IF(AND({local},{carries_ref},{new},{c['recurrent']}),{carry_ref},0)", pounds(carry)),
+            pounds(row.cost_pressure), F(f"IF({running},MAX(0,{c['removed']}-{cash}),0)", pounds(ahead)),
+            F(f"LineFigures!{LF['stopped']}{lr}", stopped),
+            F(f"COUNTIF({evidence_lines},{c['line_id']})", int(on_file.get(row.line_id, 0))),
+            F(f'COUNTIFS({evidence_lines},{c["line_id"]},{evidence_sha},"<>")', int(in_store.get(row.line_id, 0))),
             row.route, *_steps(c, steps.get((row.line_id, row.fy))),
         ])
 

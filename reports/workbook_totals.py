@@ -49,7 +49,8 @@ WAU_COLS = (Col("fy", width=9), Col("non_pay", GBP_FORMAT, 18), Col("wau", "#,##
             Col("expected", GBP_FORMAT, 16), Col("validated_fye", GBP_FORMAT, 16), Col("residual", GBP_FORMAT, 16))
 
 
-def _range(sheet: str, letter: str, rows: int) -> str:
+def column_range(sheet: str, letter: str, rows: int) -> str:
+    """A whole data column of a sheet (row 2 to the last of `rows`; one row when it is empty)."""
     return f"{sheet}!${letter}$2:${letter}${max(rows, 1) + 1}"
 
 
@@ -72,7 +73,7 @@ def write_summary(book: Book, ty: TrustYear, fy: str, data: dict, layout: Layout
     n = len(layout.years)
 
     def col(name: str) -> str:
-        return _range("LineYears", LY[name], n)
+        return column_range("LineYears", LY[name], n)
 
     def sumifs(name: str, *criteria: tuple[str, str]) -> str:
         extra = "".join(f",{col(c)},{v}" for c, v in criteria)
@@ -80,7 +81,7 @@ def write_summary(book: Book, ty: TrustYear, fy: str, data: dict, layout: Layout
 
     non_financial = "+".join(f'COUNTIFS({col("fy")},{FY_CELL},{col("cash_releasing")},FALSE,'
                              f'{col("benefit_type")},"{kind}")' for kind in ("WASTE", "EXPIRY", "OUTCOME"))
-    severity = _range("Exceptions", "B", max(len(ty.findings), 1))
+    severity = column_range("Exceptions", "B", max(len(ty.findings), 1))
     rows: list[tuple[str, str, str | None]] = [
         ("CIP plan (cash-releasing, local)", "cip.plan", sumifs("local_cip_plan")),
         ("CIP delivered (counted: Grade A, or up to the budget removed)", "cip.delivered", sumifs("cip")),
@@ -136,7 +137,7 @@ def write_bridge(book: Book, ty: TrustYear, layout: Layout) -> None:
     claimed, steps, cip = bridge.bridge(fig, layout.fy)
 
     def total(name: str) -> str:
-        return f"SUMIFS({_range('LineYears', LY[name], n)},{_range('LineYears', LY['fy'], n)},{FY_CELL})"
+        return f"SUMIFS({column_range('LineYears', LY[name], n)},{column_range('LineYears', LY['fy'], n)},{FY_CELL})"
 
     row = ws.rows + 1
     ws.append([f"Claimed in {layout.fy} (contract-term view, R-TIM-3: not CIP)", "", F(total("claimed"),
@@ -175,8 +176,8 @@ def write_budget_recon(book: Book, ty: TrustYear, layout: Layout) -> None:
     sums = sums[(sums[["a", "cip", "tower", "removed"]] != 0).any(axis=1)]
     ws = book.sheets["CIP_to_Budget_Recon"]
     n, nb = len(layout.years), len(layout.budget_years)
-    ly = {k: _range("LineYears", LY[k], n) for k in ("cip", "tower_recognised", "cost_centre", "fy", "grade")}
-    by = {k: _range("BudgetByYear", c, nb) for k, c in (("removed", "F"), ("cost_centre", "C"), ("fy", "D"))}
+    ly = {k: column_range("LineYears", LY[k], n) for k in ("cip", "tower_recognised", "cost_centre", "fy", "grade")}
+    by = {k: column_range("BudgetByYear", c, nb) for k, c in (("removed", "F"), ("cost_centre", "C"), ("fy", "D"))}
     for s in sums.itertuples(index=False):
         r = ws.rows + 1
         where = f"{ly['cost_centre']},A{r},{ly['fy']},B{r}"
@@ -226,20 +227,21 @@ def write_towers(book: Book, ty: TrustYear, layout: Layout, placed: Placed, data
     n = len(layout.years)
     ts, st = placed.letters["TowerSpend"], placed.letters["TowerStatement"]
     n_spend, n_claim = len(ty.frames.tower_spend), len(ty.frames.tower_statements)
-    ly_tr, ly_tc, ly_fy = (_range("LineYears", LY[k], n) for k in ("tower_recognised", "tower_code", "fy"))
+    ly_tr, ly_tc, ly_fy = (column_range("LineYears", LY[k], n) for k in ("tower_recognised", "tower_code", "fy"))
     first = ws.rows + 1
     for t in recon.rows:
         r = ws.rows + 1
         target = None if t.local_foregone is None else F(f"C{r}+D{r}", pounds(t.contribution + t.local_foregone))
         ws.append([
             t.tower_code,
-            F(f"SUMIFS({_range('TowerSpend', ts['spend'], n_spend)},{_range('TowerSpend', ts['fy'], n_spend)},"
-              f"{year},{_range('TowerSpend', ts['tower_code'], n_spend)},A{r})", pounds(t.spend)),
+            F(f"SUMIFS({column_range('TowerSpend', ts['spend'], n_spend)},"
+              f"{column_range('TowerSpend', ts['fy'], n_spend)},{year},"
+              f"{column_range('TowerSpend', ts['tower_code'], n_spend)},A{r})", pounds(t.spend)),
             pounds(t.contribution), None if t.local_foregone is None else pounds(t.local_foregone), target,
             F(f"SUMIFS({ly_tr},{ly_tc},A{r},{ly_fy},{year})", pounds(t.recognised)),
-            F(f"SUMIFS({_range('TowerStatement', st['claimed'], n_claim)},"
-              f"{_range('TowerStatement', st['fy'], n_claim)},{year},"
-              f"{_range('TowerStatement', st['tower_code'], n_claim)},A{r})", pounds(t.claimed)),
+            F(f"SUMIFS({column_range('TowerStatement', st['claimed'], n_claim)},"
+              f"{column_range('TowerStatement', st['fy'], n_claim)},{year},"
+              f"{column_range('TowerStatement', st['tower_code'], n_claim)},A{r})", pounds(t.claimed)),
             None if target is None else F(f"F{r}-E{r}", pounds(t.gap)), F(f"F{r}-C{r}", pounds(t.net)),
             F(f'IF(C{r}=0,"",F{r}/C{r})', Decimal(t.recognised) / Decimal(t.contribution) if t.contribution else ""),
         ])
@@ -256,8 +258,8 @@ def write_towers(book: Book, ty: TrustYear, layout: Layout, placed: Placed, data
                 and int(c_rows["amount_pence"].iloc[0]) == recon.contribution)
     local_ok = data["towers"]["local_foregone"] is not None
     formulas = {
-        "contribution": (f"SUMIFS({_range('TowerContribution', tc['amount'], n_c)},"
-                         f"{_range('TowerContribution', tc['fy'], n_c)},{year})") if notified else None,
+        "contribution": (f"SUMIFS({column_range('TowerContribution', tc['amount'], n_c)},"
+                         f"{column_range('TowerContribution', tc['fy'], n_c)},{year})") if notified else None,
         "local_foregone": column("D") if local_ok else None, "target": "<contribution>+<local_foregone>",
         "recognised": column("F"), "claimed": column("G"), "gap": "<recognised>-<target>",
         "net": "<recognised>-<contribution>", "coverage": "ROUND(<recognised>/<contribution>,4)",

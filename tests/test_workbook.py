@@ -394,3 +394,45 @@ def test_the_tower_figures_stay_on_the_workbooks_year_when_the_summary_year_chan
     items = recon[[row[:5] for row in recon].index(("tower_code", "amount", "reason", "line_id",
                                                      "what the reason means")) + 1:]
     assert items and all(row[4].endswith(f"({RULE_IDS[row[2]]})") for row in items)  # each reason explained
+
+
+def test_the_packs_assurance_figures_reperform_on_the_assurance_sheet(tmp_path):
+    """Section 9 item 10 on the workbook: L1 has £1,200 removed for £1,000 of cash (£200 ahead); L2 is
+    cost avoidance, so all £300 removed is ahead; L3 is within its forecast; L4's scheme was withdrawn,
+    so its £400 removed is a cost pressure, not ahead. L1's invoice is a stored file, L3's only named."""
+    t = base()
+    t["Schemes"].append(["S9", "Withdrawn scheme", "Surgery", "Consumables", "Owner", "fully_developed", "WITHDRAWN",
+                         "false", ""])
+    t["SavingLines"] += [line("L1", "2.00", "1.00", "1000", "2025-04-01"),
+                         line("L2", "2.00", "1.50", "1200", "2025-04-01", kind="COST_AVOIDANCE_TENDER"),
+                         line("L3", "2.00", "1.00", "1200", "2025-04-01"),
+                         line("L4", "2.00", "1.00", "1200", "2025-04-01", scheme="S9")]
+    t["BudgetAdjustments"] += [budget("B1", "L1", "1200.00", "2025-04-01"), budget("B2", "L2", "300.00", "2025-04-01"),
+                               budget("B3", "L3", "500.00", "2025-04-01"), budget("B4", "L4", "400.00", "2025-04-01")]
+    t["Evidence"] = [["evidence_id", "line_id", "type", "file", "sha256", "captured_at"],
+                     ["EV1", "L1", "invoice_extract", "inv-1.csv", "", "2025-05-01"],
+                     ["EV2", "L3", "invoice_extract", "", "", "2025-05-01"]]
+    register = write_register(tmp_path / "register", t)
+    (register / "inv-1.csv").write_text("invoice,amount\nINV-1,100.00\n")
+    out = tmp_path / "audit.xlsx"
+    write_workbook(ledger_of(tmp_path / "ledger", register), FY, out)
+    computed, bad = reperform(out, tmp_path)
+    assert bad == []
+    sheet = openpyxl.load_workbook(out, data_only=True)["Assurance"]
+    rows = {r[0]: (computed.get(f"Assurance!C{i}", r[2]), r[4]) for i, r in
+            enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2)}
+    assert all(check == "ok" for _, check in rows.values())
+    figures = {label: workbook if isinstance(workbook, str) else pennies(workbook)
+               for label, (workbook, _) in rows.items() if not label.startswith("Exceptions")}
+    assert figures == {
+        "Leakage: paid above the contract price": Decimal("0.00"),
+        "Leakage share: leakage / (delivered + leakage)": "n/a",  # nothing delivered or lost yet: 0 / 0
+        "Lines stopped (reversed, withdrawn or rejected)": 1,
+        "Cost pressure: budget removed for the months after a stop": Decimal("400.00"),
+        "Budget removed ahead of delivery (beyond the cash forecast)": Decimal("500.00"),
+        "Lines with budget removed ahead of delivery": 2,
+        "Cash-releasing lines (evidence due)": 3,
+        "of which with evidence recorded": 2,
+        "of which with a file in the evidence store": 1,
+        "Evidence completeness: evidenced / due": Decimal("0.67"),
+    }
