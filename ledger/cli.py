@@ -41,6 +41,11 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def refuse(exc: LedgerError) -> typer.Exit:
+    """`fail` with a LedgerError's message: exit 2 for a bad option value (OptionError), else 1."""
+    return fail(str(exc), exc.exit_code)
+
+
 def parse_as_at(text: str | None) -> date | None:
     if text is None:
         return None
@@ -51,7 +56,7 @@ def parse_as_at(text: str | None) -> date | None:
     try:
         return summ.known_by(when, audit.utc_today())
     except LedgerError as exc:
-        raise fail(str(exc)) from None
+        raise refuse(exc) from None
 
 
 def open_trust(db_url: str | None, trust: str, as_at: str | None, policy: Path | None, fy: str | None = None):
@@ -63,7 +68,7 @@ def open_trust(db_url: str | None, trust: str, as_at: str | None, policy: Path |
             when = summ.default_as_at(fy, audit.utc_today())
         return summ.load_trust(db.open_ledger(db_url), trust, when, base)
     except LedgerError as exc:
-        raise fail(str(exc)) from None
+        raise refuse(exc) from None
 
 
 def check_output(path: Path, option: str = "-o") -> None:
@@ -145,7 +150,7 @@ def import_cmd(registers: Annotated[list[Path], typer.Argument(
         paths = [p for folder in registers for p in registers_in(folder)] if all_registers else list(registers)
         outcomes = import_many(db_url, paths, jobs, report)
     except LedgerError as exc:
-        raise fail(str(exc)) from None
+        raise refuse(exc) from None
     refused = sum(o.result is None for o in outcomes)
     if len(outcomes) > 1:
         changed = sum(bool(o.result and o.result.changed) for o in outcomes)
@@ -201,7 +206,7 @@ def summary_cmd(fy: FyOption, trust: Annotated[str | None, typer.Option("--trust
     try:
         data = summ.summary(ty, fy)
     except LedgerError as exc:
-        raise fail(str(exc)) from None
+        raise refuse(exc) from None
     if as_json:
         emit_json(data)
         return

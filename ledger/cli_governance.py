@@ -2,7 +2,7 @@
 
 Registered onto `ledger.cli.app` (imported at the bottom of ledger/cli.py). Each command calls one
 function of ledger.governance, ledger.periods, ledger.evidence or ledger.audit; a refusal is a
-LedgerError, printed as a message with exit code 1.
+LedgerError, printed as a message with exit code 1 (2 for a bad option value).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from ledger import audit, db, evidence, governance, periods
-from ledger.cli import DbOption, app, emit_json, fail
+from ledger.cli import DbOption, app, emit_json, fail, refuse
 from ledger.errors import LedgerError
 from ledger.textout import table
 
@@ -38,7 +38,7 @@ def _run(call: Callable[[], T]) -> T:
     try:
         return call()
     except LedgerError as exc:
-        raise fail(str(exc)) from None
+        raise refuse(exc) from None
 
 
 def _day(text: str | None) -> date | None:

@@ -3,7 +3,7 @@
 Each command calls one library function (`ledger.towers`, `ledger.carter`, `ledger.benchmark`,
 `ledger.reference.towers`, `ledger.rollup`) and prints a view from `ledger.towers_views`: aligned
 tables, or with `--json` the same figures with money as text. A LedgerError becomes a message
-and exit code 1.
+and exit code 1 (2 for a bad option value).
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from ledger.cli import (
     fail,
     open_trust,
     parse_as_at,
+    refuse,
 )
 from ledger.engine.summary import default_as_at
 from ledger.errors import LedgerError
@@ -51,7 +52,7 @@ def towers_cmd(trust: TrustOption, fy: FyOption, db_url: DbOption = None, as_at:
     try:
         data = views.towers_json(ty, ty.recon(fy), reference.load_reference(db.open_ledger(db_url)))
     except LedgerError as exc:
-        raise fail(str(exc)) from None
+        raise refuse(exc) from None
     if as_json:
         emit_json(data)
     else:
@@ -76,7 +77,7 @@ def carter_cmd(trust: TrustOption, db_url: DbOption = None, as_json: JsonOption 
         found = [c for f in ([check_fy(fy)] if fy else carter.spend_years(engine, ty.trust))
                  if (c := carter.compliance(engine, ty.trust, f)) is not None]
     except LedgerError as exc:
-        raise fail(str(exc)) from None
+        raise refuse(exc) from None
     data = views.carter_json(years, found)
     if as_json:
         emit_json(data)
@@ -98,7 +99,7 @@ def benchmarks_cmd(trust: TrustOption, fy: FyOption, db_url: DbOption = None, as
     try:
         data = views.benchmarks_json(benchmark.opportunity(ty.frames.benchmarks, ty.figures, fy), top)
     except LedgerError as exc:
-        raise fail(str(exc)) from None
+        raise refuse(exc) from None
     if as_json:
         emit_json(data)
     else:
@@ -116,18 +117,18 @@ def tower_ref_cmd(db_url: DbOption = None, as_json: JsonOption = False,
 
     Example: savings tower-ref --export towers.csv; edit it; savings tower-ref --import towers.csv
     """
+    if import_file and reset:
+        raise fail("give --import or --reset, not both", 2)
     if export:
         check_output(export, "--export")
     engine = db.open_ledger(db_url)
     try:
-        if import_file and reset:
-            raise LedgerError("give --import or --reset, not both")
         if import_file:
             ref = reference.import_reference(engine, import_file)
         else:
             ref = reference.reset_reference(engine) if reset else reference.load_reference(engine)
     except LedgerError as exc:
-        raise fail(str(exc)) from None
+        raise refuse(exc) from None
     if export:
         export.parent.mkdir(parents=True, exist_ok=True)
         export.write_text(reference.to_csv(ref), encoding="utf-8")
@@ -147,7 +148,7 @@ def rollup_summary(db_url: str | None, region: str | None, fy: str, as_at: str |
         with progress_bar("rolling up trusts") as progress:
             data = rollup.rollup(db.open_ledger(db_url), fy, when, region, base, progress=progress).to_json()
     except LedgerError as exc:
-        raise fail(str(exc)) from None
+        raise refuse(exc) from None
     if as_json:
         emit_json(data)
     else:

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, OptionError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -90,7 +90,7 @@ def open_ledger(url: str | None = None) -> Engine:
     try:
         engine = make_engine(url)
     except ArgumentError:
-        raise LedgerError(f"--db {shown!r} is not a database URL; write sqlite:///path/to/ledger.db or "
+        raise OptionError(f"--db {shown!r} is not a database URL; write sqlite:///path/to/ledger.db or "
                           "postgresql+psycopg://user@host/database") from None
     except ModuleNotFoundError as exc:  # the URL's driver: only creating the engine loads it
         raise LedgerError(f"--db {shown}: no driver for it here ({exc.name}); the ledger runs on SQLite and "

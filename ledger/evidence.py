@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ledger import audit, models, periods
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, OptionError
 from ledger.register.spec import EVIDENCE_TYPES
 
 EVIDENCE = models.Evidence.__table__
@@ -27,9 +27,9 @@ def attach(engine: Engine, line_id: str, file: Path, kind: str, person: str, tru
     from ledger.governance import resolve_trust
 
     if kind not in EVIDENCE_TYPES:
-        raise LedgerError(f"--type {kind!r} is not one of {', '.join(EVIDENCE_TYPES)}")
+        raise OptionError(f"--type {kind!r} is not one of {', '.join(EVIDENCE_TYPES)}")
     if not person.strip():
-        raise LedgerError("--person is required: who attaches the evidence")
+        raise OptionError("--person is required: who attaches the evidence")
     file = Path(file)
     if file.is_dir():
         raise LedgerError(f"{file}: is a folder; name the evidence file in it")

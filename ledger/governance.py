@@ -23,7 +23,7 @@ from ledger.bulk import insert_rows
 from ledger.engine import eligibility as elig
 from ledger.engine import status as st
 from ledger.engine.figures import Figures, compute, planned
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, OptionError
 from ledger.fingerprint import fingerprint
 from ledger.frames import Frames, load_frames, trust_policy
 from ledger.locks import LINE_FIELDS, LOCKED_LINES, fields_hash, row_hash
@@ -79,9 +79,9 @@ def _load_line(conn: Connection, trust: str, line_id: str) -> _Line:
 
 def _check_person(person: str, role: str) -> str:
     if not person.strip():
-        raise LedgerError("--person is required: who is doing this")
+        raise OptionError("--person is required: who is doing this")
     if role not in ROLES:
-        raise LedgerError(f"--role {role!r} is not one of {', '.join(ROLES)}")
+        raise OptionError(f"--role {role!r} is not one of {', '.join(ROLES)}")
     return person.strip()
 
 
@@ -194,14 +194,15 @@ def advance(engine: Engine, line_id: str, to: str, person: str, role: str, reaso
     to = to.strip().upper()
     person = _check_person(person, role)
     if to not in st.STATUSES:
-        raise LedgerError(f"{to!r} is not a status; statuses: {', '.join(st.STATUSES)}")
+        raise OptionError(f"--to {to!r} is not a status; statuses: {', '.join(st.STATUSES)}")
     if to == "VALIDATED":
-        raise LedgerError("a line becomes VALIDATED only through sign-offs (R-ELG-1): "
+        raise OptionError("--to VALIDATED: a line becomes VALIDATED only through sign-offs (R-ELG-1): "
                           f"savings signoff {line_id} --role budget_holder|finance --person NAME --approve")
     if to == "REVERSED":
-        raise LedgerError(f"use: savings reverse {line_id} --reason TEXT --person NAME")
+        raise OptionError(f"--to REVERSED: a line is reversed with: savings reverse {line_id} --reason TEXT "
+                          "--person NAME")
     if to in NEEDS_REASON and not reason.strip():
-        raise LedgerError(f"moving a line to {to} needs --reason")
+        raise OptionError(f"moving a line to {to} needs --reason")
     now = now or audit.utc_now()
     on = on or now.date()
     periods.refuse_if_future(on, now.date(), f"moving a line to {to}")
@@ -249,12 +250,12 @@ def reverse(engine: Engine, line_id: str, reason: str, person: str, role: str = 
     """
     person = _check_person(person, role)
     if not reason.strip():
-        raise LedgerError("a reversal needs --reason (why the saving no longer holds)")
+        raise OptionError("a reversal needs --reason (why the saving no longer holds)")
     now = now or audit.utc_now()
     try:
         start = calendar.parse_month(month) if month else calendar.month_index(now.date())
     except ValueError as exc:
-        raise LedgerError(f"--from: {exc}") from None
+        raise OptionError(f"--from: {exc}") from None
     with engine.connect() as conn, conn.begin():
         trust = resolve_trust(conn, line_id, trust)
         audit.begin_write(conn, trust)

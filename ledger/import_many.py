@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger import db
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, OptionError
 from ledger.register.load import ImportResult, import_register
 
 
@@ -75,9 +75,9 @@ def import_many(url: str | None, paths: Sequence[Path], jobs: int = 1,
     url = db.database_url(url)
     report = report or (lambda _outcome: None)
     if jobs < 1:
-        raise LedgerError("--jobs must be 1 or more")
+        raise OptionError(f"--jobs {jobs}: must be 1 or more")
     if jobs > 1 and not url.startswith("postgresql"):
-        raise LedgerError("--jobs needs PostgreSQL: SQLite has one writer at a time, so registers go one by one")
+        raise OptionError("--jobs needs PostgreSQL: SQLite has one writer at a time, so registers go one by one")
     engine = db.open_ledger(url)
     outcomes: list[Outcome] = []
     with _progress(len(paths), show_progress) as (started, rows, finished):

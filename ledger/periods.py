@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
 from ledger import audit, calendar, models
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, OptionError
 from ledger.fingerprint import fingerprint
 from ledger.frames import Frames, load_frames
 from ledger.locks import SPECS
@@ -114,9 +114,9 @@ def close_period(engine: Engine, trust: str, month_text: str, person: str, now: 
     try:
         month = calendar.parse_month(month_text)
     except ValueError as exc:
-        raise LedgerError(str(exc)) from None
+        raise OptionError(f"MONTH: {exc}") from None
     if not person.strip():
-        raise LedgerError("close-period needs --person: who closes the month")
+        raise OptionError("close-period needs --person: who closes the month")
     now = now or audit.utc_now()
     if calendar.last_day(month) >= now.date():
         raise LedgerError(f"{calendar.month_label(month)} has not ended yet (today is {now.date()}); "

@@ -18,9 +18,10 @@ from reports.web import cli as web_cli  # noqa: F401  (registers `savings serve`
 
 def main() -> None:
     """Entry point of the `savings` command. A LedgerError that a command did not word itself
-    (a database that cannot be opened, for one) is still a message and exit code 1, never a traceback."""
+    (a database that cannot be opened, for one) is still a message and its exit code (1, or 2 for a
+    bad option value), never a traceback."""
     try:
         app()
     except LedgerError as exc:
         sys.stderr.write(f"{exc}\n")
-        raise SystemExit(1) from None
+        raise SystemExit(exc.exit_code) from None

@@ -22,7 +22,7 @@ from ledger.engine import bridge
 from ledger.engine.figures import compute
 from ledger.engine.findings import Finding
 from ledger.engine.summary import TrustYear, known_by, load_trust, summary
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, OptionError
 from ledger.fingerprint import fingerprint
 from ledger.frames import cut
 from ledger.money import from_pence
@@ -61,10 +61,10 @@ def period_of(text: str, as_at: date | None = None) -> Period:
     try:
         month = calendar.parse_month(text)
     except ValueError as exc:
-        raise LedgerError(f"--period: {exc}") from None
+        raise OptionError(f"--period: {exc}") from None
     first, last = calendar.month_start(month), calendar.last_day(month)
     if as_at is not None and not first <= as_at <= last:
-        raise LedgerError(f"--as-at {as_at.isoformat()} is outside period {calendar.month_label(month)}: "
+        raise OptionError(f"--as-at {as_at.isoformat()} is outside period {calendar.month_label(month)}: "
                           f"give a date from {first.isoformat()} to {last.isoformat()}")
     return Period(month, calendar.fy_of_month(month), as_at or last)
 

@@ -2,7 +2,8 @@
 
 Registered on the ledger's typer app when `reports.cli` is imported (the `savings` entry
 point), because reports import the ledger and never the reverse. The command only parses
-options and calls `reports.pack`/`reports.render`; a LedgerError becomes a message and exit 1.
+options and calls `reports.pack`/`reports.render`; a LedgerError becomes a message and exit 1
+(2 for a bad option value).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Annotated
 import typer
 
 from ledger import audit, db
-from ledger.cli import AsAtOption, DbOption, PolicyOption, app, check_output, fail, parse_as_at
+from ledger.cli import AsAtOption, DbOption, PolicyOption, app, check_output, fail, parse_as_at, refuse
 from ledger.errors import LedgerError
 from ledger.policy import DEFAULT, load_toml
 
@@ -56,7 +57,7 @@ def pack_cmd(
             timing = render_region(build_region(engine, region, when, base, preparer=preparer, approver=approver),
                                    output)
     except LedgerError as exc:
-        raise fail(str(exc)) from None
+        raise refuse(exc) from None
     except OSError as exc:
         raise fail(f"board pack {output} not written: {exc.filename or output}: {exc.strerror or exc}") from None
     typer.echo(f"wrote {output} ({timing.pages} pages, figures as at {when.as_at.isoformat()})")

@@ -18,6 +18,7 @@ from ledger.cli import (
     check_output,
     fail,
     parse_as_at,
+    refuse,
 )
 from ledger.engine import summary as summ
 from ledger.errors import LedgerError
@@ -45,7 +46,7 @@ def workbook_cmd(trust: TrustOption, fy: FyOption,
         result = write_workbook(ty, fy, output, trail=audit_trail(engine, trust, when),
                                 imports=register_imports(engine, trust))
     except LedgerError as exc:
-        raise fail(str(exc)) from None
+        raise refuse(exc) from None
     except OSError as exc:
         raise fail(f"workbook {output} not written: {exc.filename or output}: {exc.strerror or exc}") from None
     sheets = len(result.rows)

@@ -101,3 +101,34 @@ def test_an_empty_template_imports_with_a_clear_error(tmp_path) -> None:
     result = runner.invoke(app, ["import", str(path), "--db", f"sqlite:///{tmp_path}/l.db"])
     assert result.exit_code == 1
     assert "register.xlsx:Trust:2:org_code: the Trust sheet must hold exactly one trust (found 0)" in result.output
+
+
+def test_a_bad_option_value_exits_2_naming_the_option(tmp_path) -> None:
+    """As click's own usage errors do; a refusal about the ledger's data still exits 1."""
+    url = ledger(tmp_path)
+    quote = tmp_path / "quote.pdf"
+    quote.write_bytes(b"%PDF-1.7")
+    cases = [
+        (["pack", "--trust", "RT1", "--period", "2026-13", "-o", str(tmp_path / "p.pdf")],
+         "--period: not a month like 2025-11 ('2026-13')"),
+        (["signoff", "L1", "--role", "cfo", "--person", "Fin", "--approve"],
+         "--role 'cfo' is not one of budget_holder, finance, procurement, clinical"),
+        (["advance", "L1", "--to", "PLAN_APPROVED", "--role", "cfo", "--person", "Fin"],
+         "--role 'cfo' is not one of budget_holder, finance, procurement, clinical"),
+        (["advance", "L1", "--to", "DONE", "--role", "finance", "--person", "Fin"], "--to 'DONE' is not a status"),
+        (["advance", "L1", "--to", "WITHDRAWN", "--role", "procurement", "--person", "Pat"],
+         "moving a line to WITHDRAWN needs --reason"),
+        (["reverse", "L1", "--reason", "price rose", "--person", "Fin", "--from", "2026-13"],
+         "--from: not a month like 2025-11 ('2026-13')"),
+        (["close-period", "2026-13", "--trust", "RT1", "--person", "Fin"],
+         "MONTH: not a month like 2025-11 ('2026-13')"),
+        (["evidence", "add", "L1", str(quote), "--type", "bogus", "--person", "Pat"],
+         "--type 'bogus' is not one of invoice_extract"),
+        (["import", str(tmp_path / "r"), "--jobs", "0"], "--jobs 0: must be 1 or more"),
+        (["tower-ref", "--import", str(tmp_path / "towers.csv"), "--reset"], "give --import or --reset, not both"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(app, [*args, "--db", url])
+        assert (result.exit_code, message in result.output) == (2, True), (args, result.output)
+    unknown = runner.invoke(app, ["signoff", "L9", "--role", "finance", "--person", "Fin", "--approve", "--db", url])
+    assert unknown.exit_code == 1 and "line L9 is not in the ledger" in unknown.output

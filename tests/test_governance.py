@@ -66,7 +66,7 @@ def test_a_line_walks_from_idea_to_closed(ledger):
     ("L2", "PLAN_APPROVED", "budget_holder", {}, "line L2 is IDEA: it can move to PROPOSED, REJECTED, WITHDRAWN; "
                                                  "not to PLAN_APPROVED (R-GOV-1)"),
     ("L2", "VALIDATED", "finance", {}, "a line becomes VALIDATED only through sign-offs (R-ELG-1)"),
-    ("L2", "REVERSED", "finance", {}, "use: savings reverse L2"),
+    ("L2", "REVERSED", "finance", {}, "--to REVERSED: a line is reversed with: savings reverse L2"),
     ("L2", "WITHDRAWN", "procurement", {}, "moving a line to WITHDRAWN needs --reason"),
     ("L2", "DONE", "procurement", {}, "'DONE' is not a status"),
     ("L1", "CLOSED", "finance", {}, "line L1 is IN_DELIVERY: it can move to VALIDATED, REVERSED, WITHDRAWN; "

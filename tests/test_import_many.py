@@ -77,7 +77,7 @@ def test_all_on_a_folder_without_registers_is_a_clear_error(tmp_path: Path, make
 def test_jobs_need_postgresql(tmp_path: Path, national: Path) -> None:
     result = CliRunner().invoke(app, ["import", str(national), "--all", "--jobs", "2",
                                       "--db", f"sqlite:///{tmp_path}/l.db"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.startswith("--jobs needs PostgreSQL")
 
 

@@ -259,7 +259,7 @@ def test_cli_refuses_bad_input_with_a_message(e1_e8, tmp_path):
         (["--trust", "RE1", "-o", str(tmp_path / "pack.xlsx")], 2, "the board pack is a PDF"),
         (["--trust", "NOPE"], 1, "trust 'NOPE' is not in the ledger"),
         (["--region", "Nowhere"], 1, "no trust in region 'Nowhere'"),
-        (["--trust", "RE1", "--as-at", "2026-04-01"], 1, "outside period 2026-03"),
+        (["--trust", "RE1", "--as-at", "2026-04-01"], 2, "--as-at 2026-04-01 is outside period 2026-03"),
         (["--trust", "RE1", "--period", next_month], 1, f"period {next_month} has not begun"),
         (["--trust", "RE1", "--as-at", tomorrow], 1, f"as-at date {tomorrow} is in the future"),
     ]

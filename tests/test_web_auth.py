@@ -95,8 +95,8 @@ def test_user_commands_add_list_disable(tmp_path) -> None:
     assert added.output.strip() == "added pat (Pat Procurement, procurement; RX1)"
     weak = runner.invoke(cli_app, ["user", "add", "bea", "--name", "Bea", "--role", "budget_holder",
                                    "--password", "short", "--db", url])
-    assert weak.exit_code == 1
-    assert "at least 12 characters" in weak.output
+    assert weak.exit_code == 2
+    assert "the password must be at least 12 characters" in weak.output
     same_name = runner.invoke(cli_app, ["user", "add", "pat2", "--name", "pat procurement", "--role", "finance",
                                         "--password", PASSWORD, "--db", url])
     assert same_name.exit_code == 1
@@ -105,6 +105,25 @@ def test_user_commands_add_list_disable(tmp_path) -> None:
     listed = runner.invoke(cli_app, ["user", "list", "--json", "--db", url])
     assert '"disabled": true' in listed.output
     assert runner.invoke(cli_app, ["user", "disable", "ghost", "--db", url]).exit_code == 1
+
+
+def test_bad_user_and_serve_options_exit_2_naming_them(tmp_path, monkeypatch) -> None:
+    import uvicorn
+
+    served = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kw: served.append(kw))  # a server that never listens
+    url = f"sqlite:///{tmp_path}/cli.db"
+    cases = [
+        (["user", "add", "cal", "--name", "Cal", "--role", "cfo", "--password", PASSWORD],
+         "--role 'cfo' is not one of procurement, budget_holder, finance, clinical, board, auditor, admin"),
+        (["user", "add", "cal", "--name", " ", "--role", "finance", "--password", PASSWORD], "--name is required"),
+        (["serve", "--workers", "0"], "--workers 0: run 1 or more server processes"),
+        (["serve", "--port", "70000"], "--port 70000: give a port from 1 to 65535"),
+    ]
+    for args, message in cases:
+        result = CliRunner().invoke(cli_app, [*args, "--db", url])
+        assert (result.exit_code, message in result.output) == (2, True), (args, result.output)
+    assert served == []
 
 
 def test_an_admin_adds_and_disables_users_on_the_web(tmp_path) -> None:

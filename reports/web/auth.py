@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
 from ledger import models
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, OptionError
 
 USERS = models.WebUser.__table__
 MEMBERS = models.WebMembership.__table__
@@ -90,13 +90,13 @@ def add_user(engine: Engine, username: str, display_name: str, role: str, passwo
     username = username.strip().lower()
     display_name = display_name.strip()
     if not _NAME.match(username):
-        raise LedgerError(f"username {username!r}: use 2-63 letters, digits, dots, dashes or underscores")
+        raise OptionError(f"username {username!r}: use 2-63 letters, digits, dots, dashes or underscores")
     if role not in ROLES:
-        raise LedgerError(f"--role {role!r} is not one of {', '.join(ROLES)}")
+        raise OptionError(f"--role {role!r} is not one of {', '.join(ROLES)}")
     if not display_name:
-        raise LedgerError("--name is required: the person's name as sign-offs record it")
+        raise OptionError("--name is required: the person's name as sign-offs record it")
     if len(password) < MIN_PASSWORD:
-        raise LedgerError(f"the password must be at least {MIN_PASSWORD} characters")
+        raise OptionError(f"the password must be at least {MIN_PASSWORD} characters")
     trusts = tuple(sorted({t.strip().upper() for t in trusts if t.strip()}))
     with engine.begin() as conn:
         if conn.execute(select(USERS.c.username).where(USERS.c.username == username)).first():

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from ledger import db
-from ledger.cli import DbOption, app, emit_json, fail
+from ledger.cli import DbOption, app, emit_json, fail, refuse
 from ledger.errors import LedgerError
 from ledger.textout import table
 from reports.web import auth
@@ -46,6 +46,10 @@ def serve_cmd(host: Annotated[str, typer.Option("--host", help="Address to liste
 
     if (certfile is None) != (keyfile is None):
         raise fail("give both --tls-cert and --tls-key, or neither", 2)
+    if not 1 <= port <= 65535:
+        raise fail(f"--port {port}: give a port from 1 to 65535", 2)
+    if workers < 1:
+        raise fail(f"--workers {workers}: run 1 or more server processes", 2)
     url = db.database_url(db_url)
     if workers > 1 and url.startswith("sqlite"):
         raise fail("--workers above 1 needs PostgreSQL: SQLite takes one writer at a time", 2)
@@ -53,7 +57,7 @@ def serve_cmd(host: Annotated[str, typer.Option("--host", help="Address to liste
     try:
         web = create_app(url, secure=secure)
     except LedgerError as exc:
-        raise fail(str(exc)) from None
+        raise refuse(exc) from None
     scheme = "https" if certfile else "http"
     typer.echo(f"savings-ledger web app on {scheme}://{host}:{port}/ (database {url})")
     tls = {"ssl_certfile": str(certfile) if certfile else None, "ssl_keyfile": str(keyfile) if keyfile else None}
@@ -96,7 +100,7 @@ def user_add_cmd(username: Annotated[str, typer.Argument(help="Login name, e.g. 
         made = auth.add_user(db.open_ledger(db_url), username, name, role, _password(password), tuple(trust or ()),
                              region)
     except LedgerError as exc:
-        raise fail(str(exc)) from None
+        raise refuse(exc) from None
     where = ", ".join(made.trusts) or "no trust yet"
     typer.echo(f"added {made.username} ({made.display_name}, {made.role}; {where}"
                f"{'; region ' + made.region if made.region else ''})")
@@ -129,5 +133,5 @@ def user_disable_cmd(username: Annotated[str, typer.Argument(help="The login nam
     try:
         auth.set_disabled(db.open_ledger(db_url), username, True)
     except LedgerError as exc:
-        raise fail(str(exc)) from None
+        raise refuse(exc) from None
     typer.echo(f"disabled {username}")
