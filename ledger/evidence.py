@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ledger import audit, models, periods
 from ledger.errors import LedgerError, OptionError
+from ledger.frames import require_trust
 from ledger.register.spec import EVIDENCE_TYPES
 
 EVIDENCE = models.Evidence.__table__
@@ -66,12 +67,16 @@ def attach(engine: Engine, line_id: str, file: Path, kind: str, person: str, tru
 
 
 def listing(engine: Engine, trust: str, line_id: str | None = None) -> list[dict]:
-    """The trust's evidence (or one line's): id, line, type, date, file, sha256, and whether it is stored."""
+    """The trust's evidence (or one line's): id, line, type, date, file, sha256, and whether it is stored.
+
+    A trust the ledger does not hold is refused: an empty list would read as a trust with no evidence.
+    """
     root = audit.evidence_root(engine)
     query = select(EVIDENCE).where(EVIDENCE.c.trust == trust)
     if line_id:
         query = query.where(EVIDENCE.c.line_id == line_id)
     with engine.connect() as conn:
+        require_trust(conn, trust)
         rows = [dict(r) for r in conn.execute(query.order_by(EVIDENCE.c.line_id, EVIDENCE.c.evidence_id)).mappings()]
     for row in rows:
         row["stored"] = bool(row["sha256"]) and audit.stored_path(root, row["sha256"]).is_file()

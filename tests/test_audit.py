@@ -173,6 +173,13 @@ def test_verifying_a_trust_the_ledger_does_not_hold_is_refused(engine):
         audit.verify(engine, "ZZZ")
 
 
+def test_listing_the_evidence_of_a_trust_the_ledger_does_not_hold_is_refused(engine):
+    """An empty table for a mistyped trust would read as a trust with no evidence."""
+    result = CliRunner().invoke(app, ["evidence", "list", "--trust", "ZZZ", "--db", str(engine.url)])
+    assert result.exit_code == 1
+    assert result.output == "trust 'ZZZ' is not in the ledger (it holds: RG1); import its register first\n"
+
+
 def test_a_folder_or_an_empty_file_is_not_evidence(engine, tmp_path):
     (tmp_path / "empty.pdf").write_bytes(b"")
     with pytest.raises(LedgerError, match="is a folder; name the evidence file in it"):
