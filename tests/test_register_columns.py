@@ -53,9 +53,16 @@ def test_clean_rows_are_typed_as_the_per_row_parsers_type_them() -> None:
     {"go_live": "2025-13-01"},  # (finding) not a real date
     {"end_date": "2025-01-01"},  # (finding) ends before go_live
     {"notes": None, "baseline_price": FormulaCell("=A1")},  # (finding) a formula
+    {"colour": "re\x00d"},  # (finding) a NUL character, in a column the format does not know
+    {"cost_centre": "CC\x00"},  # (finding) a NUL character in a text column
 ])
 def test_any_problem_hands_the_chunk_back(bad: dict) -> None:
     assert chunk(row(), row(line_id="L2", **bad)) is None
+
+
+def test_a_nul_character_hands_the_chunk_back_among_a_workbooks_numbers_and_empty_cells() -> None:
+    assert chunk(row(colour=None), row(line_id="L2", colour=7.0), row(line_id="L3", colour="re\x00d")) is None
+    assert chunk(row(colour=None), row(line_id="L2", colour=7.0)) is not None  # (ok)
 
 
 def test_a_duplicate_key_hands_the_chunk_back_and_clean_keys_are_recorded() -> None:

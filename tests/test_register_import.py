@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from typer.testing import CliRunner
 
 from ledger.db import open_ledger
 from ledger.errors import LedgerError
 from ledger.register import load
 from ledger.register import read as read_module
 from ledger.register.load import RegisterInvalid, count_rows, import_register
+from reports.cli import app
 from tests.ledgers import base, budget, line, monthly, signed, write_register
 
 
@@ -241,6 +243,29 @@ def test_formula_text_in_a_csv_register_is_refused_like_a_formula_cell(tmp_path)
         "SavingLines.csv:2:annual_volume: holds a formula (=1200*1); paste values instead",
         'Actuals.csv:2:price_paid: holds a formula (=HYPERLINK("http://x.example","1.00")); paste values instead',
     ]
+
+
+def test_a_nul_character_in_a_cell_is_refused_not_stored(tmp_path) -> None:
+    """A stray zero byte from a broken export: text that cannot be shown or stored in PostgreSQL."""
+    t = good()
+    t["SavingLines"][1][17] = "price\x00 agreed"  # (finding) notes, text the parsers keep as it is
+    t["Actuals"][2][1] = "2025-05\x00"  # (finding) a month the month parser would read
+    assert problems(tmp_path, t) == [
+        "SavingLines.csv:2:notes: holds a NUL character ('price\\x00 agreed'); retype the cell without it",
+        "Actuals.csv:3:month: holds a NUL character ('2025-05\\x00'); retype the cell without it",
+    ]
+
+
+def test_a_nul_character_in_a_workbook_cell_is_refused(tmp_path) -> None:
+    """Excel writes a NUL in text as `_x0000_`, and the reader turns it back into one."""
+    t = good()
+    t["Contracts"][1][1] = "Supplier_x0000_ Ltd"  # (finding) supplier
+    path = xlsx(tmp_path / "register.xlsx", t)
+    run = CliRunner().invoke(app, ["import", str(path), "--db", f"sqlite:///{tmp_path}/l.db"])
+    assert run.exit_code == 1
+    assert run.stderr.splitlines() == [
+        "register.xlsx:Contracts:2:supplier: holds a NUL character ('Supplier\\x00 Ltd'); retype the cell without it",
+        f"{path}: refused; nothing imported from it"]
 
 
 def test_excel_numbers_and_dates_are_read_exactly(tmp_path) -> None:

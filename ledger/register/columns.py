@@ -3,10 +3,10 @@
 Most registers are clean, and parsing them cell by cell (a dict per row, a parser call and often
 a regex per cell) was most of an import's time. Here each column is parsed in one pass, each
 distinct text once. The answer is only ever "these rows, typed" or "look closer": on any
-problem at all (a bad or formula cell, an empty required value, a reference to an unknown id, a
-duplicate key) `parse_chunk` returns None and the importer runs the same rows through its
-per-row path, which words every message. So the messages, and the rows stored, are the per-row
-path's; this module only has to agree with it on clean rows.
+problem at all (a bad or formula cell, a NUL character, an empty required value, a reference to
+an unknown id, a duplicate key) `parse_chunk` returns None and the importer runs the same rows
+through its per-row path, which words every message. So the messages, and the rows stored, are
+the per-row path's; this module only has to agree with it on clean rows.
 """
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def parse_chunk(sheet: Sheet, header: list[str], columns: dict[str, Column | Non
     extra: dict[str, list[str]] = {}
     for name, column in columns.items():
         col = cells[index[name]]
-        if FormulaCell in set(map(type, col)):
+        if FormulaCell in set(map(type, col)) or _holds_nul(col):
             return None
         if column is None:
             extra[name] = [v.strip() if type(v) is str else "" if is_blank(v) else str(v).strip() for v in col]
@@ -79,6 +79,14 @@ def _blank_rows(cells: list[Sequence[object]], named: list[int]) -> set[int]:
     first = cells[named[0]]
     maybe = [j for j, v in enumerate(first) if is_blank(v)]
     return {j for j in maybe if all(is_blank(cells[i][j]) for i in named)}
+
+
+def _holds_nul(col: Sequence[object]) -> bool:
+    """Whether any text cell holds a NUL character: one search of the column's text joined."""
+    try:  # a CSV column is all text
+        return "\x00" in "".join(col)  # type: ignore[arg-type]
+    except TypeError:  # a workbook's column: text among numbers, dates and empty cells
+        return "\x00" in "".join([v for v in col if type(v) is str])
 
 
 _MISS = object()

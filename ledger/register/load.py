@@ -30,7 +30,7 @@ from ledger.bulk import Background
 from ledger.errors import LedgerError
 from ledger.locks import ImportGuard
 from ledger.register.columns import parse_chunk, table_columns
-from ledger.register.parse import is_blank, parser_for, shown
+from ledger.register.parse import holds_nul, is_blank, nul_problem, parser_for, shown
 from ledger.register.read import FormulaCell, RawSheet, Register
 from ledger.register.spec import DEFERRAL_TYPES, SHEET_BY_NAME, SHEETS, Sheet
 
@@ -331,6 +331,9 @@ class _Importer:
             value = cells.get(name)
             if isinstance(value, FormulaCell):
                 self.problems.add(where, row_no, name, value.problem)
+                continue
+            if holds_nul(value):
+                self.problems.add(where, row_no, name, nul_problem(value))
                 continue
             if sheet.name == "SavingLines" and name == "benefit_type" and str(value).upper() in DEFERRAL_TYPES:
                 self.problems.add(where, row_no, name, "R-ELG-6: a deferral (stock run-down, delayed purchase) "

@@ -23,6 +23,16 @@ def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def holds_nul(value: object) -> bool:
+    """A text cell with a NUL character (a stray zero byte from a broken export, or Excel's `_x0000_`):
+    refused, as text with one cannot be shown, compared or stored in PostgreSQL."""
+    return type(value) is str and "\x00" in value
+
+
+def nul_problem(value: object) -> str:
+    return f"holds a NUL character ({shown(value)}); retype the cell without it"
+
+
 def shown(value: object) -> str:
     """A cell's value as a problem message quotes it: text in quotes, a number as Excel shows it
     (a workbook's -5 is stored as the double -5.0, and is quoted as -5)."""
