@@ -15,6 +15,7 @@ PENNY = Decimal("0.01")
 MICRO = Decimal("0.000001")
 MICRO_PER_PENNY = 10_000
 _MONEY_TEXT = re.compile(r"^\(?-?£?-?[\d,]*\.?\d*\)?$")
+_SCIENTIFIC = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")  # 1e3, 2.5E-2: a spreadsheet's way, not finance's
 
 
 def gbp(value: str | int | Decimal) -> Decimal:
@@ -39,6 +40,9 @@ def parse_decimal(value: str | int | Decimal) -> Decimal:
         return Decimal(value)
     text = str(value).strip().replace(" ", "")
     negative = text.startswith("(") and text.endswith(")")
+    if _SCIENTIFIC.match(text):
+        raise ValueError(f"scientific notation is not accepted ({value!r}); write the amount out, e.g. 1000.00 "
+                         "rather than 1e3")
     if not text or not _MONEY_TEXT.match(text) or text in {"£", "-", "."}:
         raise ValueError(f"not a number ({value!r})")
     digits = text.strip("()").replace("£", "")

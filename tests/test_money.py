@@ -1,6 +1,7 @@
 """Money and calendar: exact pounds, pence, micro-pound prices, financial years, proration."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -19,9 +20,16 @@ def test_gbp_parses_finance_text(text: str, pounds: str) -> None:
     assert money.gbp(text) == Decimal(pounds)
 
 
-@pytest.mark.parametrize("text", ["3,4O", "1,23.4", "", "£", "abc", "1e5", "NaN"])
+@pytest.mark.parametrize("text", ["3,4O", "1,23.4", "", "£", "abc", "1e", "NaN"])
 def test_gbp_rejects_what_is_not_money(text: str) -> None:
     with pytest.raises(ValueError, match="not a number"):
+        money.gbp(text)
+
+
+@pytest.mark.parametrize("text", ["1e5", "1E5", "2.5e-2", "-1e+3", ".5e2"])
+def test_gbp_refuses_scientific_notation_saying_so(text: str) -> None:
+    with pytest.raises(ValueError, match=rf"scientific notation is not accepted \('{re.escape(text)}'\); write the "
+                                         r"amount out, e\.g\. 1000\.00 rather than 1e3"):
         money.gbp(text)
 
 

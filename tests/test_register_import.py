@@ -85,6 +85,22 @@ def test_text_in_money_price_and_date_columns(tmp_path) -> None:
     ]
 
 
+def test_scientific_notation_is_refused_saying_to_write_the_amount_out(tmp_path) -> None:
+    """1e3 is a spreadsheet's shorthand, not how a ledger's amounts are written: refused, never read as 1000."""
+    t = good()
+    t["BudgetAdjustments"][1][5] = "1e3"  # (finding) amount
+    t["Actuals"][1][2] = "1.2E+2"  # (finding) volume
+    folder = write_register(tmp_path / "bad", t)
+    run = CliRunner().invoke(app, ["import", str(folder), "--db", f"sqlite:///{tmp_path}/l.db"])
+    assert run.exit_code == 1
+    assert run.stderr.splitlines() == [
+        f"{folder}/BudgetAdjustments.csv:2:amount: scientific notation is not accepted ('1e3'); write the amount out, "
+        "e.g. 1000.00 rather than 1e3",
+        f"{folder}/Actuals.csv:2:volume: scientific notation is not accepted ('1.2E+2'); write the amount out, "
+        "e.g. 1000.00 rather than 1e3",
+        f"{folder}: refused; nothing imported from it"]
+
+
 def test_zero_and_negative_volumes(tmp_path) -> None:
     t = good()
     t["SavingLines"][1][12] = "0"
