@@ -212,7 +212,8 @@ def summary_cmd(fy: FyOption, trust: Annotated[str | None, typer.Option("--trust
         return
     from ledger.textout import print_summary
 
-    print_summary(data)
+    print_summary(data, [*(["--policy", str(policy)] if policy else []),
+                         *(["--db", db.shown_url(db_url)] if db_url else [])])
 
 
 @app.command("lines")

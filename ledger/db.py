@@ -75,7 +75,7 @@ def upgrade(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
-def _shown(url: str) -> str:
+def shown_url(url: str) -> str:
     """The URL as a message may print it: any password masked."""
     try:
         return make_url(url).render_as_string(hide_password=True)
@@ -86,7 +86,7 @@ def _shown(url: str) -> str:
 def open_ledger(url: str | None = None) -> Engine:
     """An engine on an up-to-date schema; a URL that names no usable database is a LedgerError
     that says which and why (not a driver's traceback)."""
-    shown = _shown(database_url(url))
+    shown = shown_url(database_url(url))
     try:
         engine = make_engine(url)
     except ArgumentError:

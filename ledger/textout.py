@@ -1,6 +1,7 @@
 """Plain text for people at a terminal: aligned tables, and a bar for long steps (the JSON views are for programs)."""
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -35,7 +36,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]
     return "\n".join([fmt(headers), fmt(["-" * w for w in widths]), *(fmt(r) for r in rows)])
 
 
-def print_summary(data: dict) -> None:
+def print_summary(data: dict, options: Sequence[str] = ()) -> None:
+    """The summary as tables. Its footer names the `savings check` command that lists the exceptions it
+    counted: the same trust and as-at date, and `options` (the summary's own --policy and --db)."""
     cip, non, towers = data["cip"], data["non_cip"], data["towers"]
     typer.echo(f"{data['trust']}  {data['fy']}  as at {data['as_at']}  policy {data['policy_set']}\n")
     rows = [["CIP plan (cash-releasing)", pounds(cip["plan"])], ["CIP delivered (counted)", pounds(cip["delivered"])],
@@ -59,8 +62,8 @@ def print_summary(data: dict) -> None:
                       ["Claimed by NHSSC", pounds(towers["claimed"])], ["Gap to target", pounds(towers["gap"])],
                       ["Net benefit", pounds(towers["net"])]], {1}))
     exc = data["exceptions"]
-    typer.echo(f"\nExceptions: {counted(exc['errors'], 'error')}, {counted(exc['warnings'], 'warning')} "
-               f"(savings check --trust {data['trust']})")
+    check = shlex.join(["savings", "check", "--trust", data["trust"], "--as-at", data["as_at"], *options])
+    typer.echo(f"\nExceptions: {counted(exc['errors'], 'error')}, {counted(exc['warnings'], 'warning')} ({check})")
 
 
 def print_lines(data: list[dict], fy: str | None) -> None:

@@ -45,7 +45,7 @@ def build_demo(folder: Path) -> dict[str, Path]:
     typer.echo(f"savings check: {counted(errors, 'error')}, {counted(len(findings) - errors, 'warning')} "
                "(the register's planted problems, "
                "see register/PLANTED.md)\n")
-    print_summary(summ.summary(ty, FY))
+    print_summary(summ.summary(ty, FY), ["--db", f"sqlite:///{database}"])
     pack = folder / "board-pack-2026-03.pdf"
     timing = render_trust(load_pack(engine, TRUST, period_of(PERIOD), preparer="Demo Preparer",
                                     approver="Demo Approver"), pack)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 
 from typer.testing import CliRunner
 
@@ -26,6 +27,23 @@ def test_summary_table_and_json_agree(tmp_path) -> None:
                                           "--json"]).output)
     assert data["cip"]["delivered"] == "1200.00"
     assert "CIP delivered (counted)           £1,200.00" in table.output
+
+
+def test_the_summary_footer_names_the_check_of_the_exceptions_it_counted(tmp_path) -> None:
+    """Copied, the footer's command checks what the summary counted: trust, as-at date, policy and ledger."""
+    url = ledger(tmp_path)
+    policy = tmp_path / "three roles.toml"
+    policy.write_text('[policy]\nsignoff_roles_required = ["budget_holder", "finance", "procurement"]\n')
+    result = runner.invoke(app, ["summary", "--trust", "RT1", "--fy", "2025/26", "--as-at", "2025-04-15",
+                                 "--policy", str(policy), "--db", url])
+    footer = result.output.splitlines()[-1]
+    assert (result.exit_code, footer) == (0, "Exceptions: 0 errors, 1 warning (savings check --trust RT1 --as-at "
+                                             f"2025-04-15 --policy '{policy}' --db {url})")
+    copied = runner.invoke(app, shlex.split(footer.split("(", 1)[1].removesuffix(")"))[1:])
+    assert copied.output.splitlines()[-1] == "1 warning"
+    past = runner.invoke(app, ["summary", "--trust", "RT1", "--fy", "2024/25", "--db", url])  # as at the year's end,
+    assert past.output.splitlines()[-1] == f"Exceptions: 0 errors, 1 warning (savings check --trust RT1 --as-at " \
+                                            f"2025-03-31 --db {url})"  # before L1's sign-offs (a check today: none)
 
 
 def test_clean_check_prints_nothing_and_exits_0(tmp_path) -> None:
