@@ -122,3 +122,30 @@ def test_tower_reference_export_edit_import_reset(tmp_path: Path) -> None:
     code, out = run("tower-ref", "--import", str(path), "--db", url)
     assert code == 1 and "T1 overlaps its version on row 2" in out
     assert json.loads(run("tower-ref", "--reset", "--json", "--db", url)[1])["source"] == "shipped"
+
+
+def test_tower_reference_text_a_spreadsheet_would_run_is_refused(tmp_path: Path) -> None:
+    """Names and notes go back out through --export into a CSV that a spreadsheet opens."""
+    url = f"sqlite:///{tmp_path}/l.db"
+    path = tmp_path / "towers.csv"
+    path.write_text("code,name,valid_from,valid_to,model,successor,note\n"
+                    "SC,Surgical consumables,2023-05-01,,2023 categories,,\n"  # (ok)
+                    'NEW,"=HYPERLINK(""http://x.example"",""Click"")",2026-04-01,,,,\n'  # (finding) name
+                    "RC,+Rehabilitation,2023-05-01,,2023 categories,,@note\n"  # (finding) name and note
+                    "MT,Medical technologies,2023-05-01,,-2023,,\n")  # (finding) model
+    code, out = run("tower-ref", "--import", str(path), "--db", url)
+    assert code == 1
+    assert out.splitlines() == [
+        "towers.csv:3:name: '=HYPERLINK(\"http://x.example\",\"Click\")' starts with =, which a spreadsheet would "
+        "run as a formula; start the text otherwise",
+        "towers.csv:4:name: '+Rehabilitation' starts with +, which a spreadsheet would run as a formula; start the "
+        "text otherwise",
+        "towers.csv:4:note: '@note' starts with @, which a spreadsheet would run as a formula; start the text "
+        "otherwise",
+        "towers.csv:5:model: '-2023' starts with -, which a spreadsheet would run as a formula; start the text "
+        "otherwise",
+    ]
+    assert json.loads(run("tower-ref", "--json", "--db", url)[1])["source"] == "shipped"  # nothing was stored
+    path.write_text("code,name,valid_from,valid_to,model,successor,note\n")
+    assert run("tower-ref", "--import", str(path), "--db", url) == (
+        1, "towers.csv: holds no towers; use --reset to go back to the shipped table\n")

@@ -25,6 +25,8 @@ from ledger.errors import LedgerError
 
 COLUMNS = ("code", "name", "valid_from", "valid_to", "model", "successor", "note")
 REQUIRED = ("code", "name", "valid_from")
+TEXT = ("code", "name", "model", "successor", "note")
+FORMULA_START = ("=", "+", "-", "@")  # how a spreadsheet opening the exported table tells a formula
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,8 @@ def parse(text: str, label: str) -> tuple[Tower, ...]:
 
 def _tower(row: dict[str, str], where: str) -> Tower | list[str]:
     problems = [f"{where}:{c}: required value is empty" for c in REQUIRED if not row.get(c)]
+    problems += [f"{where}:{c}: {row[c]!r} starts with {row[c][0]}, which a spreadsheet would run as a formula; "
+                 "start the text otherwise" for c in TEXT if row.get(c, "").startswith(FORMULA_START)]
     dates: dict[str, date | None] = {}
     for column in ("valid_from", "valid_to"):
         try:
