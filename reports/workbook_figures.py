@@ -277,8 +277,8 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
     evidence = ty.frames.evidence
     ev, n_evidence = placed.letters["Evidence"], max(len(evidence), 1)
     evidence_lines, evidence_sha = (f"Evidence!${ev[k]}$2:${ev[k]}${n_evidence + 1}" for k in ("line_id", "sha256"))
-    on_file = evidence.groupby("line_id").size()
-    in_store = evidence[evidence["sha256"] != ""].groupby("line_id").size()
+    on_file = evidence.groupby("line_id").size().to_dict()
+    in_store = evidence[evidence["sha256"] != ""].groupby("line_id").size().to_dict()
     window_differs = ty.policy.recurrent_claim_window == "contract_term"
     for i, row in enumerate(rows.itertuples(index=False)):
         r, lr = row.row, row.sl_row
