@@ -126,6 +126,26 @@ def test_bad_user_and_serve_options_exit_2_naming_them(tmp_path, monkeypatch) ->
     assert served == []
 
 
+def test_serve_refuses_a_tls_file_it_cannot_read_naming_the_option(tmp_path, monkeypatch) -> None:
+    """uvicorn would only fail on the file with a traceback, after opening the database."""
+    import uvicorn
+
+    served = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kw: served.append(kw))
+    (tmp_path / "cert.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    cases = [
+        (tmp_path / "missing.pem", tmp_path / "cert.pem",
+         f"--tls-cert {tmp_path}/missing.pem: cannot read it (No such file or directory)"),
+        (tmp_path / "cert.pem", tmp_path, f"--tls-key {tmp_path}: cannot read it (Is a directory)"),
+    ]
+    for cert, key, message in cases:
+        result = CliRunner().invoke(cli_app, ["serve", "--tls-cert", str(cert), "--tls-key", str(key),
+                                              "--db", f"sqlite:///{tmp_path}/cli.db"])
+        assert (result.exit_code, result.output) == (2, f"{message}\n")
+    assert served == []
+    assert not (tmp_path / "cli.db").exists()
+
+
 def test_an_admin_adds_and_disables_users_on_the_web(tmp_path) -> None:
     engine = ledger(tmp_path)
     adm = Web(engine).as_user("adm")

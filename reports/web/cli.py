@@ -23,6 +23,16 @@ user_app = typer.Typer(help="Web users: add, list, disable.", no_args_is_help=Tr
 app.add_typer(user_app, name="user")
 
 
+def _check_readable(path: Path, option: str) -> None:
+    """Refuse a TLS file that cannot be read before anything starts: uvicorn would only fail on it
+    with a traceback, after the database is opened."""
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise fail(f"{option} {path}: cannot read it ({exc.strerror or exc})", 2) from None
+
+
 @app.command("serve")
 def serve_cmd(host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
               port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
@@ -46,6 +56,9 @@ def serve_cmd(host: Annotated[str, typer.Option("--host", help="Address to liste
 
     if (certfile is None) != (keyfile is None):
         raise fail("give both --tls-cert and --tls-key, or neither", 2)
+    if certfile and keyfile:
+        _check_readable(certfile, "--tls-cert")
+        _check_readable(keyfile, "--tls-key")
     if not 1 <= port <= 65535:
         raise fail(f"--port {port}: give a port from 1 to 65535", 2)
     if workers < 1:
