@@ -70,7 +70,11 @@ def listing(engine: Engine, trust: str, line_id: str | None = None) -> list[dict
     """The trust's evidence (or one line's): id, line, type, date, file, sha256, and whether it is stored.
 
     A trust the ledger does not hold is refused: an empty list would read as a trust with no evidence.
+    So is a line the trust does not hold, unless evidence is still attached to it (kept from a line
+    a later register dropped).
     """
+    from ledger.governance import resolve_trust
+
     root = audit.evidence_root(engine)
     query = select(EVIDENCE).where(EVIDENCE.c.trust == trust)
     if line_id:
@@ -78,6 +82,8 @@ def listing(engine: Engine, trust: str, line_id: str | None = None) -> list[dict
     with engine.connect() as conn:
         require_trust(conn, trust)
         rows = [dict(r) for r in conn.execute(query.order_by(EVIDENCE.c.line_id, EVIDENCE.c.evidence_id)).mappings()]
+        if line_id and not rows:
+            resolve_trust(conn, line_id, trust)
     for row in rows:
         row["stored"] = bool(row["sha256"]) and audit.stored_path(root, row["sha256"]).is_file()
     return rows

@@ -180,6 +180,21 @@ def test_listing_the_evidence_of_a_trust_the_ledger_does_not_hold_is_refused(eng
     assert result.output == "trust 'ZZZ' is not in the ledger (it holds: RG1); import its register first\n"
 
 
+def test_listing_the_evidence_of_a_line_the_trust_does_not_hold_is_refused(engine, tmp_path):
+    """An empty table for a mistyped line would read as a line with no evidence."""
+    runner, db = CliRunner(), str(engine.url)
+    result = runner.invoke(app, ["evidence", "list", "--trust", "RG1", "--line", "NOPE", "--db", db])
+    assert (result.exit_code, result.output) == (1, "line NOPE is not in trust RG1\n")
+    held = runner.invoke(app, ["evidence", "list", "--trust", "RG1", "--line", "L2", "--json", "--db", db])
+    assert (held.exit_code, held.output) == (0, "[]\n")  # (ok) a line of the trust with no evidence yet
+    (tmp_path / "qia.pdf").write_bytes(b"QIA for the foam dressing switch")
+    evidence.attach(engine, "L2", tmp_path / "qia.pdf", "contract", "Pat Procurement", evidence_id="EV-QIA")
+    edit(tmp_path / "register", "SavingLines", "\nL2,", "\nL3,")
+    import_register(engine, tmp_path / "register")
+    kept = runner.invoke(app, ["evidence", "list", "--trust", "RG1", "--line", "L2", "--db", db])
+    assert (kept.exit_code, "EV-QIA" in kept.output) == (0, True)  # (ok) evidence kept from a line the register dropped
+
+
 def test_a_folder_or_an_empty_file_is_not_evidence(engine, tmp_path):
     (tmp_path / "empty.pdf").write_bytes(b"")
     with pytest.raises(LedgerError, match="is a folder; name the evidence file in it"):
