@@ -13,6 +13,7 @@ from ledger.register import read
 from ledger.register.load import RegisterInvalid, import_register
 from ledger.register.read import Register
 from tests.ledgers import base, budget, line, monthly, signed
+from tests.xlsx_writer import write_xlsx
 
 TABLES = ("contract", "scheme", "savingline", "actual", "budgetadjustment", "signoff")
 
@@ -106,3 +107,22 @@ def test_a_sheet_not_starting_on_row_one_is_read_by_openpyxl(tmp_path: Path) -> 
         sheet = register.sheet("Actuals")
         assert sheet.header == [""]
         assert list(sheet.rows) == [(2, [None]), (3, ["line_id"])]
+
+
+def test_excel_escapes_read_the_same_through_calamine_and_openpyxl(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a workbook's text `_xHHHH_` is the character U+HHHH (how Excel stores a control character)
+    and `_x005F_` an underscore, so `_x005F_x0041_` is the text `_x0041_` (ECMA-376, ST_Xstring)."""
+    written = ["Supplier_x0000_ Ltd", "a_x000D_b", "_x005F_x0041_", "tab_x0009_", "x005F_ and _x0041",
+               "_xD83D_"]
+    shown = ["Supplier\x00 Ltd", "a\rb", "_x0041_", "tab\t", "x005F_ and _x0041",
+             "_xD83D_"]  # (ok) half a surrogate pair is no character: kept as written
+    sheet = {"Notes": [["note"], *([text] for text in written)]}
+    for path in (workbook(tmp_path / "shared.xlsx", sheet), write_xlsx(tmp_path / "inline.xlsx", sheet)):
+        with Register(path) as register:
+            fast = [values for _, values in register.sheet("Notes").rows]
+        with monkeypatch.context() as streamed:
+            streamed.setattr(read, "CALAMINE_MAX_XML", 0)  # the same sheet through openpyxl
+            with Register(path) as register:
+                slow = [values for _, values in register.sheet("Notes").rows]
+        assert fast == slow == [[text] for text in shown], path.name

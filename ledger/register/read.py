@@ -3,7 +3,8 @@
 Each sheet comes out as its header and an iterator of `(row_number, values)`. Worksheets up to
 `CALAMINE_MAX_XML` of XML are read with python-calamine (about 10x faster than openpyxl), with
 formulas and merged cells found by scanning the sheet's XML; larger ones stream through
-openpyxl read-only, so a sheet with a million rows is never held in memory. Problems that make
+openpyxl read-only, so a sheet with a million rows is never held in memory. Both give text as
+Excel shows it, with its `_xHHHH_` escapes (a NUL is `_x0000_`) decoded. Problems that make
 a file unreadable raise LedgerError with the file named; problems in cells are left to the parser.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ _MERGE = re.compile(rb'<mergeCell ref="([A-Z]+\d+:[A-Z]+\d+)"')
 _FORMULA = re.compile(rb'<c\s([^>]*?)>\s*<f(?:\s[^>]*)?(?:/>|>([^<]*)</f>)')  # <f> is a cell's first child
 _ERROR = re.compile(rb'<c\s([^>]*?\bt="e"[^>]*)>\s*<v>([^<]*)</v>')  # a typed error value (#N/A): calamine gives ""
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")  # Excel's escape for a character in text, e.g. _x0000_ for NUL
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 CALAMINE_MAX_XML = 50 * 2**20  # about 250,000 rows of 4 columns; calamine holds the sheet in memory
@@ -82,11 +84,9 @@ class Register:
             self._openpyxl()
 
     def _openpyxl(self) -> object:
-        import openpyxl
-
         if self._book is None:
             try:
-                self._book = openpyxl.load_workbook(self.path, read_only=True, data_only=False)
+                self._book = _load_openpyxl(self.path)
             except Exception as exc:  # openpyxl raises many types for broken files
                 raise LedgerError(f"{self.label}: the workbook is corrupt or unreadable ({type(exc).__name__}: "
                                   f"{exc})") from None
@@ -115,7 +115,7 @@ class Register:
             return fast
         ws = self._openpyxl()[name]
         rows = ws.iter_rows()
-        header = [_header_text(c.value) for c in next(rows, ())]
+        header = [_header_text(_unescaped_value(c)) for c in next(rows, ())]
         numbered = ((n, [_cell_value(c) for c in cells]) for n, cells in enumerate(rows, start=2))
         return RawSheet(name, self.where(name), header, numbered, self._merged_ranges(name))
 
@@ -226,7 +226,51 @@ def _cell_value(cell: object) -> object:
         return FormulaCell(str(value))
     if getattr(cell, "data_type", None) == "e":
         return error_cell(str(value))
-    return value
+    return _unescaped_value(cell)
+
+
+def _unescaped_value(cell: object) -> object:
+    """An openpyxl cell's value, its text unescaped as calamine does it (openpyxl leaves `_x0000_` as is)."""
+    value = getattr(cell, "value", None)
+    return _unescape(value) if isinstance(value, str) and getattr(cell, "data_type", None) == "s" else value
+
+
+def _unescape(text: str) -> str:
+    """Text as Excel shows it: in a workbook `_xHHHH_` is the character U+HHHH and `_x005F_` an
+    underscore, so `_x005F_x0000_` is the text `_x0000_` (ECMA-376 ST_Xstring)."""
+    return _ESCAPED.sub(_escaped_character, text) if "_x" in text else text
+
+
+def _escaped_character(match: re.Match[str]) -> str:
+    """Half a surrogate pair is no character: kept as written, as calamine keeps it."""
+    code = int(match[1], 16)
+    return match[0] if 0xD800 <= code <= 0xDFFF else chr(code)
+
+
+def _load_openpyxl(path: Path) -> object:
+    """openpyxl, read-only, with shared strings as the file holds them: its own reader deletes every
+    `x005F_`, which turns the text `_x005F_x0000_` into an escaped NUL; `_unescaped_value` unescapes instead."""
+    from openpyxl.cell.text import Text
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    class Reader(ExcelReader):
+        def read_strings(self) -> None:
+            part = self.package.find(SHARED_STRINGS)
+            if part is None:
+                return
+            strings = []
+            with self.archive.open(part.PartName[1:]) as src:
+                for _, node in iterparse(src):
+                    if node.tag == f"{{{SHEET_MAIN_NS}}}si":
+                        strings.append(Text.from_tree(node).content)
+                        node.clear()
+            self.shared_strings = strings
+
+    reader = Reader(path, read_only=True, data_only=False)
+    reader.read()
+    return reader.wb
 
 
 def _sheet_parts(path: Path) -> dict[str, str]:
