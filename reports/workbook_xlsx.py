@@ -38,6 +38,7 @@ MAX_ROWS = 1_048_576  # Excel's rows per sheet, header included
 MAX_TEXT = 32_767  # Excel's characters per cell
 MARK = "\ue000"  # separates a formula from its cached value until save() moves the value into <v>
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
+_LOOKS_ESCAPED = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")  # text that Excel would read as an escape: its _ escaped
 _RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 _CACHED = re.compile(rb'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?)><f>([^<]*?)\xee\x80\x80([nsb]):([^<]*)</f><v ?/></c>')
 _MARK_BYTES = MARK.encode()
@@ -171,7 +172,7 @@ class Sheet:
         return cell
 
     def _text(self, text: str, index: int, pooled: bool = True) -> WriteOnlyCell:
-        text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+        text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", _LOOKS_ESCAPED.sub("_x005F_", text))
         if len(text) > MAX_TEXT:
             column = self.cols[index].name if index < len(self.cols) else ""
             self.book.long_text.append((self.name, f"{get_column_letter(index + 1)}{self.rows + 1}", column, text))

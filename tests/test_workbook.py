@@ -256,6 +256,20 @@ def test_control_characters_are_written_as_excel_escapes(rich):
     assert notes["L6"] == "bell_x0007_here"  # Excel shows the character; openpyxl shows the escape
 
 
+def test_text_that_reads_like_an_excel_escape_comes_back_as_written(tmp_path):
+    """OOXML reads `_x0041_` in a cell as "A": the workbook escapes its underscore, so Excel shows the
+    text as written and the register sheets import back unchanged."""
+    t = base()
+    t["SavingLines"].append(line("L1", "2.00", "1.00", "1200", "2025-04-01"))
+    t["SavingLines"][1][-1] = "ref _x0041_ and bell\x07"
+    ty = ledger_of(tmp_path / "a", write_register(tmp_path / "register", t))
+    out = tmp_path / "audit.xlsx"
+    write_workbook(ty, FY, out)
+    assert openpyxl.load_workbook(out)["SavingLines"]["R2"].value == "ref _x005F_x0041_ and bell_x0007_"
+    again = ledger_of(tmp_path / "b", out)
+    assert again.frames.lines["notes"].tolist() == ["ref _x0041_ and bell\x07"]
+
+
 def test_long_text_is_kept_whole(rich):
     _, out, _ = rich
     book = openpyxl.load_workbook(out)
