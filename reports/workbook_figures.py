@@ -323,6 +323,7 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
         cash = f'IF(AND({c["cash_releasing"]},LineFigures!{LF["duplicate_of"]}{lr}=""),{net_forecast},0)'
         cash_cached = forecast_net if row.cash_releasing and pd.isna(row.duplicate_of) else 0  # R-ELG-2, R-DUP-1
         ahead = max(0, int(row.removed) - cash_cached) if not stopped and row.removed > 0 else 0
+        beyond = r9(f"{c['removed']}-{cash}")  # to the penny: float noise would count a line that is not ahead
         ws.append([
             row.line_id, row.fy, int(row.fy_year), row.cost_centre, row.tower_code or None,
             row.benefit_type, row.grade, bool(row.cash_releasing), bool(row.tower),
@@ -343,7 +344,7 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
             F(f"IF(AND({local},{carries_ref},{new},{c['cip']}>0,{c['recurrent']}),LineFigures!{LF['fye']}{lr},0)",
               pounds(fye_new)),
             F(f"IF(AND({local},{carries_ref},{new},{c['recurrent']}),{carry_ref},0)", pounds(carry)),
-            pounds(row.cost_pressure), F(f"IF({running},MAX(0,{c['removed']}-{cash}),0)", pounds(ahead)),
+            pounds(row.cost_pressure), F(f"IF({running},MAX(0,{beyond}),0)", pounds(ahead)),
             F(f"LineFigures!{LF['stopped']}{lr}", stopped),
             F(f"COUNTIF({evidence_lines},{c['line_id']})", int(on_file.get(row.line_id, 0))),
             F(f'COUNTIFS({evidence_lines},{c["line_id"]},{evidence_sha},"<>")', int(in_store.get(row.line_id, 0))),

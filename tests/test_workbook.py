@@ -450,3 +450,25 @@ def test_the_packs_assurance_figures_reperform_on_the_assurance_sheet(tmp_path):
         "of which with a file in the evidence store": 1,
         "Evidence completeness: evidenced / due": Decimal("0.67"),
     }
+
+
+def assurance_rows(out: Path, computed: dict) -> dict[str, tuple[object, object, object]]:
+    """Assurance sheet by label: (the formula's recomputed value, the ledger's figure, the check as recomputed)."""
+    sheet = openpyxl.load_workbook(out, data_only=True)["Assurance"]
+    return {r[0]: (computed.get(f"Assurance!C{i}", r[2]), r[3], computed.get(f"Assurance!E{i}", r[4]))
+            for i, r in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2)}
+
+
+def test_a_budget_removed_to_the_penny_of_the_forecast_is_not_ahead_of_delivery(tmp_path):
+    """L1 (the example trust's pest control contract) saves £75.81 a month from May and has its
+    £833.91 for the year removed, exactly: its eleven months summed in binary floating point fall
+    a hair short of £833.91, which must not count it as a line ahead of delivery."""
+    t = base()
+    t["SavingLines"].append(line("L1", "1184.50", "1108.69", "12", "2025-05-01"))
+    t["Actuals"] += monthly("L1", "2025-05", 11, "1", "1108.69")
+    t["BudgetAdjustments"].append(budget("B1", "L1", "909.72", "2025-05-01"))
+    out = tmp_path / "audit.xlsx"
+    write_workbook(ledger_of(tmp_path / "ledger", write_register(tmp_path / "register", t)), FY, out)
+    computed, bad = reperform(out, tmp_path)
+    assert bad == []
+    assert assurance_rows(out, computed)["Lines with budget removed ahead of delivery"] == (0, 0, "ok")
