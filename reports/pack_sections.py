@@ -307,13 +307,17 @@ def assurance(ty: TrustYear, fy: str) -> Assurance:
     `cost_pressure`). Separately, budget removed in `fy` beyond the cash a line is forecast to
     release (net of its costs; none for a line that is not cash-releasing or repeats another,
     R-ELG-2, R-DUP-1) is removed ahead of delivery: the budget will be overspent unless it comes.
+    A recurrent line goes on releasing cash after its CIP claim window (R-TIM-3), to the end of its
+    contract, so its months beyond the window count at the contract-term plan (`claimed`), as the
+    budget it removes for them does (R-ELG-1a: the recurrent budget is cut by the FYE).
     """
     fig = ty.figures
     y = year_with_facts(fig, fy)
     leakage, delivered = int(y["leakage"].sum()), int(y["delivered"].sum())
     stopped = y["stop_month"] != status.NEVER
     running = ~stopped & (y["removed"] > 0)
-    cash = net_forecast(y)["forecast"].where(y["cash_releasing"], 0)  # a non-cash line releases none
+    beyond_window = (y["claimed"] - y["cip_plan"]).clip(lower=0).where(y["duplicate_of"].isna(), 0)
+    cash = (net_forecast(y)["forecast"] + beyond_window).where(y["cash_releasing"], 0)  # a non-cash line: none
     ahead = (y["removed"] - cash).clip(lower=0).where(running, 0)
     due = y[y["cash_releasing"]]["line_id"]
     evidence = ty.frames.evidence

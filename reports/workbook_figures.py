@@ -320,8 +320,11 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
         counted = f"MAX(0,MIN({net_raw},MAX({c['removed']},0)))"  # R-ELG-4: costs never make CIP negative
         stopped = bool(row.stop_month != NEVER)
         running = f"AND(NOT({c['stopped']}),{c['removed']}>0)"  # R-REV-1: a stopped line's is a cost pressure
-        cash = f'IF(AND({c["cash_releasing"]},LineFigures!{LF["duplicate_of"]}{lr}=""),{net_forecast},0)'
-        cash_cached = forecast_net if row.cash_releasing and pd.isna(row.duplicate_of) else 0  # R-ELG-2, R-DUP-1
+        # R-TIM-3: past its claim window a recurrent line goes on saving at the contract-term plan
+        after_window, after_cached = f"MAX(0,{c['claimed']}-{c['cip_plan']})", max(0, row.claimed - row.cip_plan)
+        cash = f'IF(AND({c["cash_releasing"]},LineFigures!{LF["duplicate_of"]}{lr}=""),{net_forecast}+{after_window},0)'
+        cash_cached = (forecast_net + after_cached  # R-ELG-2, R-DUP-1
+                       if row.cash_releasing and pd.isna(row.duplicate_of) else 0)
         ahead = max(0, int(row.removed) - cash_cached) if not stopped and row.removed > 0 else 0
         beyond = r9(f"{c['removed']}-{cash}")  # to the penny: float noise would count a line that is not ahead
         ws.append([

@@ -142,3 +142,17 @@ def test_the_monthly_forecast_and_its_recurrent_share_add_up_to_the_summarys_for
     assert sections.recurrent_forecast(ty, FY) == forecast
     waiting = {w.step: w.lines for w in sections.pipeline(ty, FY).awaiting}
     assert waiting["sign-off (budget holder and finance)"] == 2  # L1 and L2: no sign-off would make L3 count
+
+
+def test_a_recurrent_saving_past_its_claim_window_is_not_budget_removed_ahead_of_delivery(tmp_path):
+    """R-TIM-3, R-ELG-1a: L1 saves £1,200 a year from October 2025 and its budget is cut by that FYE.
+    In 2026/27 only April to September (£600) are in its CIP claim window, but the price stays
+    down to the contract's end, so the £1,200 removed is not ahead of delivery. L2 has £1,500
+    removed for the same saving: £300 ahead."""
+    t = ledgers.base()
+    t["SavingLines"] += [ledgers.line("L1", "2.00", "1.00", "1200", "2025-10-01"),
+                         ledgers.line("L2", "2.00", "1.00", "1200", "2025-10-01")]
+    t["BudgetAdjustments"] += [ledgers.budget("B1", "L1", "1200.00", "2025-10-01"),
+                               ledgers.budget("B2", "L2", "1500.00", "2025-10-01")]
+    a = sections.assurance(ledgers.load(tmp_path, t), "2026/27")
+    assert (a.ahead_lines, a.ahead) == (1, 30_000)

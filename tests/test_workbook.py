@@ -472,3 +472,21 @@ def test_a_budget_removed_to_the_penny_of_the_forecast_is_not_ahead_of_delivery(
     computed, bad = reperform(out, tmp_path)
     assert bad == []
     assert assurance_rows(out, computed)["Lines with budget removed ahead of delivery"] == (0, 0, "ok")
+
+
+def test_a_recurrent_saving_past_its_claim_window_is_not_ahead_of_delivery_in_the_formulas_either(tmp_path):
+    """As tests/test_pack_sections.py: in 2026/27 L1's £1,200 removed is its saving at the
+    contract-term plan, half of it beyond the claim window; L2's £1,500 is £300 ahead."""
+    t = base()
+    t["SavingLines"] += [line("L1", "2.00", "1.00", "1200", "2025-10-01"),
+                         line("L2", "2.00", "1.00", "1200", "2025-10-01")]
+    t["BudgetAdjustments"] += [budget("B1", "L1", "1200.00", "2025-10-01"),
+                               budget("B2", "L2", "1500.00", "2025-10-01")]
+    out = tmp_path / "audit.xlsx"
+    write_workbook(ledger_of(tmp_path / "ledger", write_register(tmp_path / "register", t), as_at=None), "2026/27",
+                   out)
+    computed, bad = reperform(out, tmp_path)
+    assert bad == []
+    rows = assurance_rows(out, computed)
+    assert pennies(rows["Budget removed ahead of delivery (beyond the cash forecast)"][0]) == Decimal("300.00")
+    assert rows["Lines with budget removed ahead of delivery"] == (1, 1, "ok")
