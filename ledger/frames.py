@@ -124,18 +124,21 @@ def _load(conn: Connection, trust: str, as_at: date | None, skip: tuple[str, ...
 
 
 def cut(frames: Frames, as_at: date) -> Frames:
-    """What was known at `as_at`: actuals of later months, sign-offs dated later, and events and
-    plan versions recorded after that day are left out.
+    """What was known at `as_at`: actuals of later months, sign-offs and evidence dated later, and
+    events and plan versions recorded after that day are left out. Evidence with no capture date
+    (a register may leave it blank) is kept.
 
     The board pack uses it to see the same trust at earlier month ends without re-reading the
     database (in-month = YTD now minus YTD at the previous month end).
     """
     actuals = frames.actuals[frames.actuals["month"] <= calendar.month_index(as_at)]
     signoffs = frames.signoffs[frames.signoffs["date"] <= as_at]
+    captured = pd.to_datetime(frames.evidence["captured_at"])  # compared as time stamps: a column of no dates
+    evidence = frames.evidence[captured.isna() | (captured <= pd.Timestamp(as_at))]
     until = datetime.combine(as_at + timedelta(days=1), time(), tzinfo=UTC)  # end of that day, UTC
     recorded = {name: frame[frame["recorded_at"] < until] if "recorded_at" in frame else frame
                 for name, frame in (("events", frames.events), ("plan_versions", frames.plan_versions))}
-    return replace(frames, actuals=actuals, signoffs=signoffs, **recorded)
+    return replace(frames, actuals=actuals, signoffs=signoffs, evidence=evidence, **recorded)
 
 
 def trust_policy(frames: Frames, base: Policy = DEFAULT) -> Policy:

@@ -156,3 +156,16 @@ def test_a_recurrent_saving_past_its_claim_window_is_not_budget_removed_ahead_of
                                ledgers.budget("B2", "L2", "1500.00", "2025-10-01")]
     a = sections.assurance(ledgers.load(tmp_path, t), "2026/27")
     assert (a.ahead_lines, a.ahead) == (1, 30_000)
+
+
+def test_evidence_captured_after_the_as_at_date_is_not_yet_known(tmp_path):
+    """A pack made again for December 2025 shows the evidence it showed then: L2's invoice captured
+    in February 2026 is left out, L1's (December) and L3's (undated, as a register may give it) are in."""
+    t = ledgers.base()
+    t["SavingLines"] += [ledgers.line(i, "2.00", "1.00", "1200", "2025-04-01") for i in ("L1", "L2", "L3")]
+    t["Evidence"] = [["evidence_id", "line_id", "type", "file", "sha256", "captured_at"],
+                     ["EV1", "L1", "invoice_extract", "", "", "2025-12-31"],
+                     ["EV2", "L2", "invoice_extract", "", "", "2026-02-01"],
+                     ["EV3", "L3", "invoice_extract", "", "", ""]]
+    a = sections.assurance(ledgers.load(tmp_path, t, as_at=date(2025, 12, 31)), FY)
+    assert (a.evidenced, a.evidence_due) == (2, 3)
