@@ -66,7 +66,7 @@ def write_assurance(book: Book, ty: TrustYear, layout: Layout) -> None:
     due = add("Cash-releasing lines (evidence due)", "R-ELG-1", f"COUNTIFS({cash})", a.evidence_due, COUNT_FORMAT)
     evidenced = add("of which with evidence recorded", "R-ELG-1",
                     f"COUNTIFS({cash},{col('evidence_rows')},{POSITIVE})", a.evidenced, COUNT_FORMAT)
-    add("of which with a file in the evidence store", "R-ELG-1",
+    add("of which with a file identified by its sha256 hash", "R-ELG-1",
         f"COUNTIFS({cash},{col('evidence_files')},{POSITIVE})", a.evidence_stored, COUNT_FORMAT)
     share("Evidence completeness: evidenced / due", "R-ELG-1", evidenced, due, (a.evidenced, a.evidence_due),
           a.evidence_share)

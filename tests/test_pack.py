@@ -292,3 +292,17 @@ def test_e1_pack_html_snapshot(e1_e8, snapshot):
     pack = load_pack(open_ledger(e1_e8[0]), "RE1", period_of("2026-03"), with_charts=False)
     html = re.sub(r"sha256:[0-9a-f]{64}", "sha256:<fingerprint>", trust_html(pack))
     snapshot("pack_RE1_2026-03.html", html)
+
+
+def test_evidence_known_only_by_its_hash_is_not_said_to_be_in_the_store(tmp_path):
+    """A register may state the sha256 of a file it does not hold (`savings audit verify` then
+    looks for it in the store and reports it missing): the pack says a file is identified by its
+    hash, not that the store holds it."""
+    t = ledgers.base()
+    t["SavingLines"].append(ledgers.line("L1", "2.00", "1.00", "1200", "2025-04-01"))
+    t["Evidence"] = [["evidence_id", "line_id", "type", "file", "sha256", "captured_at"],
+                     ["EV1", "L1", "invoice_extract", "inv-1.pdf", "a" * 64, "2025-05-01"]]
+    db = _ledger(tmp_path, ledgers.write_register(tmp_path / "register", t))
+    html = trust_html(load_pack(open_ledger(db), "RT1", period_of("2026-03"), with_charts=False))
+    assert "in the evidence store" not in html
+    assert "for 1 of them a file is identified by its sha256 hash" in html

@@ -447,7 +447,7 @@ def test_the_packs_assurance_figures_reperform_on_the_assurance_sheet(tmp_path):
         "Lines with budget removed ahead of delivery": 2,
         "Cash-releasing lines (evidence due)": 3,
         "of which with evidence recorded": 2,
-        "of which with a file in the evidence store": 1,
+        "of which with a file identified by its sha256 hash": 1,
         "Evidence completeness: evidenced / due": Decimal("0.67"),
     }
 
