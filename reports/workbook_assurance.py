@@ -27,7 +27,6 @@ def write_assurance(book: Book, ty: TrustYear, layout: Layout) -> None:
     ws = book.sheets["Assurance"]
     a = assurance(ty, layout.fy)
     n = len(layout.years)
-    delivered = int(layout.years.loc[layout.years["fy"] == layout.fy, "delivered"].sum())
 
     def col(name: str) -> str:
         return column_range("LineYears", LY[name], n)
@@ -40,20 +39,20 @@ def write_assurance(book: Book, ty: TrustYear, layout: Layout) -> None:
         ws.append([label, rule, F(formula, cached), cached, check(row)], {2: fmt, 3: fmt})
         return f"C{row}"
 
-    def share(label: str, rule: str, part: str, whole: str, ratio: tuple[int, int], shown: str | None) -> None:
-        """`part / whole` beside the pack's ratio (four places); exact as the formula's cached value."""
+    def share(label: str, rule: str, part: str, whole: str, shown: str | None) -> None:
+        """`part / whole` to four places, half-up as the pack rounds it (float noise dropped first,
+        so a ratio ending in a half rounds as it does in the ledger), beside the pack's ratio."""
         if shown is None:  # nothing to divide by: the pack prints a dash
             ws.append([label, rule, "n/a", "n/a", "ok"])
             return
         row = ws.rows + 1
-        exact = Decimal(ratio[0]) / Decimal(ratio[1])
-        ws.append([label, rule, F(f"{part}/({whole})", exact), Decimal(shown), check(row, 4)],
-                  {2: RATIO_FORMAT, 3: RATIO_FORMAT})
+        ws.append([label, rule, F(f"ROUND(ROUND({part}/({whole}),9),4)", Decimal(shown)), Decimal(shown),
+                   check(row, 4)], {2: RATIO_FORMAT, 3: RATIO_FORMAT})
 
     leakage = add("Leakage: paid above the contract price", "R-LEA-1",
                   f"SUMIFS({col('leakage')},{in_year()})", pounds(a.leakage), GBP_FORMAT)
     share("Leakage share: leakage / (delivered + leakage)", "R-LEA-1", leakage,
-          f"SUMIFS({col('delivered')},{in_year()})+{leakage}", (a.leakage, delivered + a.leakage), a.leakage_share)
+          f"SUMIFS({col('delivered')},{in_year()})+{leakage}", a.leakage_share)
     add("Lines stopped (reversed, withdrawn or rejected)", "R-REV-1",
         f"COUNTIFS({in_year(col('stopped'), 'TRUE')})", a.stopped_lines, COUNT_FORMAT)
     add("Cost pressure: budget removed for the months after a stop", "R-REV-1",
@@ -68,8 +67,7 @@ def write_assurance(book: Book, ty: TrustYear, layout: Layout) -> None:
                     f"COUNTIFS({cash},{col('evidence_rows')},{POSITIVE})", a.evidenced, COUNT_FORMAT)
     add("of which with a file identified by its sha256 hash", "R-ELG-1",
         f"COUNTIFS({cash},{col('evidence_files')},{POSITIVE})", a.evidence_stored, COUNT_FORMAT)
-    share("Evidence completeness: evidenced / due", "R-ELG-1", evidenced, due, (a.evidenced, a.evidence_due),
-          a.evidence_share)
+    share("Evidence completeness: evidenced / due", "R-ELG-1", evidenced, due, a.evidence_share)
     rules, severities = (column_range("Exceptions", letter, max(len(ty.findings), 1)) for letter in ("A", "B"))
     for rule, severity, count in a.by_rule:
         add(f"Exceptions: {rule} ({severity}s)", rule, f'COUNTIFS({rules},"{rule}",{severities},"{severity}")',

@@ -490,3 +490,17 @@ def test_a_recurrent_saving_past_its_claim_window_is_not_ahead_of_delivery_in_th
     rows = assurance_rows(out, computed)
     assert pennies(rows["Budget removed ahead of delivery (beyond the cash forecast)"][0]) == Decimal("300.00")
     assert rows["Lines with budget removed ahead of delivery"] == (1, 1, "ok")
+
+
+def test_a_share_that_ends_in_a_half_checks_ok(tmp_path):
+    """L1 delivers £31 and loses £1 to a unit bought at £2.00: leakage is 1/32 = 0.03125 of the
+    saving at contract price, which the pack rounds half-up to 0.0313; the check agrees with it."""
+    t = base()
+    t["SavingLines"].append(line("L1", "2.00", "1.00", "1200", "2025-04-01"))
+    t["Actuals"] += [["L1", "2025-04", "31", "1.00"], ["L1", "2025-04", "1", "2.00"]]
+    out = tmp_path / "audit.xlsx"
+    write_workbook(ledger_of(tmp_path / "ledger", write_register(tmp_path / "register", t)), FY, out)
+    computed, bad = reperform(out, tmp_path)
+    assert bad == []
+    share = assurance_rows(out, computed)["Leakage share: leakage / (delivered + leakage)"]
+    assert (pennies(share[0], "0.0001"), pennies(share[1], "0.0001"), share[2]) == (Decimal("0.0313"),) * 2 + ("ok",)
