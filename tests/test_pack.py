@@ -306,3 +306,13 @@ def test_evidence_known_only_by_its_hash_is_not_said_to_be_in_the_store(tmp_path
     html = trust_html(load_pack(open_ledger(db), "RT1", period_of("2026-03"), with_charts=False))
     assert "in the evidence store" not in html
     assert "for 1 of them a file is identified by its sha256 hash" in html
+
+
+def test_leakage_with_nothing_delivered_yet_says_so(tmp_path):
+    """No invoices yet: there is no saving at contract price to take a share of, and the pack says so in words."""
+    t = ledgers.base()
+    t["SavingLines"].append(ledgers.line("L1", "2.00", "1.00", "1200", "2025-04-01"))
+    db = _ledger(tmp_path, ledgers.write_register(tmp_path / "register", t))
+    html = trust_html(load_pack(open_ledger(db), "RT1", period_of("2026-03"), with_charts=False))
+    assert "n/a of the saving" not in html
+    assert "nothing delivered or lost yet to take a share of" in html
