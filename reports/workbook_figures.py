@@ -90,9 +90,9 @@ YEAR_COLS = (
     *(Col(n, GBP_FORMAT, 14) for n in ("cip_plan", "plan", "claimed", "delivered", "leakage", "forecast",
                                         "impl_costs", "removed", "net", "cip", "tower_recognised", "at_risk",
                                         "cost_avoidance", "capital", "local_cip_plan", "local_forecast",
-                                        "risk_adjusted", "fye_new_counted", "carry_forward", "cost_pressure",
-                                        "ahead_of_delivery")),
-    Col("stopped", width=9), Col("evidence_rows", COUNT_FORMAT, 9), Col("evidence_files", COUNT_FORMAT, 9),
+                                        "risk_adjusted", "fye_new_counted", "carry_forward", "cost_pressure")),
+    Col("ahead_of_delivery", GBP_FORMAT, 18), Col("stopped", width=9), Col("evidence_rows", COUNT_FORMAT, 14),
+    Col("evidence_files", COUNT_FORMAT, 14),
     Col("route", width=18), *STEP_COLS,
 )
 LF, PM, BY, LY = letters(LINE_COLS), letters(MONTH_COLS), letters(BUDGET_COLS), letters(YEAR_COLS)

@@ -316,3 +316,17 @@ def test_leakage_with_nothing_delivered_yet_says_so(tmp_path):
     html = trust_html(load_pack(open_ledger(db), "RT1", period_of("2026-03"), with_charts=False))
     assert "n/a of the saving" not in html
     assert "nothing delivered or lost yet to take a share of" in html
+
+
+@pytest.mark.parametrize(("period", "said"), [("2025-11", "an overspend unless delivery catches up"),
+                                              ("2026-03", "overspent budget in the year just ended")])
+def test_budget_ahead_of_delivery_is_worded_for_the_month_and_counts_one_line_as_one(tmp_path, period, said):
+    """L1 has £1,200 removed for £1,000 of cash: one line ahead. Mid-year it may still catch up; in
+    March, the year's last month, the budget has been overspent."""
+    t = ledgers.base()
+    t["SavingLines"].append(ledgers.line("L1", "2.00", "1.00", "1000", "2025-04-01"))
+    t["BudgetAdjustments"].append(ledgers.budget("B1", "L1", "1200.00", "2025-04-01"))
+    db = _ledger(tmp_path, ledgers.write_register(tmp_path / "register", t))
+    html = trust_html(load_pack(open_ledger(db), "RT1", period_of(period), with_charts=False))
+    assert f"beyond the cash 1 running line is forecast to release (net of costs; none for a line that is not " \
+           f"cash-releasing): {said}" in html
