@@ -21,7 +21,7 @@ import typer
 from ledger import audit, db
 from ledger.engine import summary as summ
 from ledger.errors import LedgerError
-from ledger.policy import DEFAULT, load_toml
+from ledger.policy import DEFAULT, load_toml, overruled
 
 app = typer.Typer(help="savings-ledger: what counts as CIP, to the penny, and why the rest does not.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -66,9 +66,13 @@ def open_trust(db_url: str | None, trust: str, as_at: str | None, policy: Path |
         when = parse_as_at(as_at)
         if when is None and fy is not None:
             when = summ.default_as_at(fy, audit.utc_today())
-        return summ.load_trust(db.open_ledger(db_url), trust, when, base)
+        ty = summ.load_trust(db.open_ledger(db_url), trust, when, base)
     except LedgerError as exc:
         raise refuse(exc) from None
+    for key, (given, applied) in overruled(base, ty.policy).items():
+        typer.echo(f"note: {key}={given} from --policy {policy} is overruled by {trust}'s register Policy sheet "
+                   f"({key}={applied}), which applies", err=True)
+    return ty
 
 
 def check_output(path: Path, option: str = "-o") -> None:

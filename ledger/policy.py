@@ -165,6 +165,15 @@ def with_overrides(base: Policy, overrides: dict[str, object]) -> Policy:
     return replace(base, **changes)
 
 
+def overruled(given: Policy, applied: Policy) -> dict[str, tuple[str, str]]:
+    """Values `given` (a `--policy` file) sets that the trust's register then set otherwise:
+    `{key: (given, applied)}`. The register's Policy sheet is the trust's own decision and applies
+    over the file (docs/counting-rules.md); the command line says where that happened."""
+    mine, theirs = given.differences(), applied.differences()
+    return {key: (value, theirs.get(key, _text(getattr(DEFAULT, key)))) for key, value in mine.items()
+            if theirs.get(key) != value}
+
+
 def load_toml(path: Path, base: Policy = DEFAULT) -> Policy:
     """Overrides from a TOML file: `[policy]` table or top-level keys."""
     try:

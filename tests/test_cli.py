@@ -150,3 +150,21 @@ def test_a_bad_option_value_exits_2_naming_the_option(tmp_path) -> None:
         assert (result.exit_code, message in result.output) == (2, True), (args, result.output)
     unknown = runner.invoke(app, ["signoff", "L9", "--role", "finance", "--person", "Fin", "--approve", "--db", url])
     assert unknown.exit_code == 1 and "line L9 is not in the ledger" in unknown.output
+
+
+def test_a_policy_file_value_the_register_overrules_is_named(tmp_path) -> None:
+    """The register's Policy sheet is the trust's own decision and applies over --policy; the command says so
+    for each value the file set otherwise, and is silent where the two agree."""
+    tables = one_line()
+    tables["Policy"] = [["key", "value"], ["recurrent_claim_window", "financial_year_only"],
+                        ["local_savings_rate", "0.02"]]
+    url = ledger(tmp_path, tables)
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[policy]\nrecurrent_claim_window = "contract_term"\nlocal_savings_rate = "0.02"\n')
+    result = runner.invoke(app, ["summary", "--trust", "RT1", "--fy", "2025/26", "--json", "--db", url,
+                                 "--policy", str(policy)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"note: recurrent_claim_window=contract_term from --policy {policy} is overruled by "
+                             "RT1's register Policy sheet (recurrent_claim_window=financial_year_only), "
+                             "which applies\n")
+    assert "recurrent_claim_window=financial_year_only" in json.loads(result.stdout)["policy_set"]
