@@ -21,7 +21,7 @@ import typer
 from ledger import audit, db
 from ledger.engine import summary as summ
 from ledger.errors import LedgerError
-from ledger.policy import DEFAULT, load_toml, overruled
+from ledger.policy import DEFAULT, Policy, load_toml, overruled
 
 app = typer.Typer(help="savings-ledger: what counts as CIP, to the penny, and why the rest does not.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -69,10 +69,15 @@ def open_trust(db_url: str | None, trust: str, as_at: str | None, policy: Path |
         ty = summ.load_trust(db.open_ledger(db_url), trust, when, base)
     except LedgerError as exc:
         raise refuse(exc) from None
-    for key, (given, applied) in overruled(base, ty.policy).items():
-        typer.echo(f"note: {key}={given} from --policy {policy} is overruled by {trust}'s register Policy sheet "
-                   f"({key}={applied}), which applies", err=True)
+    note_overruled(policy, base, ty.policy, trust)
     return ty
+
+
+def note_overruled(path: Path | None, given: Policy, applied: Policy, trust: str) -> None:
+    """On stderr, each `--policy` value the trust's register Policy sheet overrules (`policy.overruled`)."""
+    for key, (mine, theirs) in overruled(given, applied).items():
+        typer.echo(f"note: {key}={mine} from --policy {path} is overruled by {trust}'s register Policy sheet "
+                   f"({key}={theirs}), which applies", err=True)
 
 
 def check_output(path: Path, option: str = "-o") -> None:

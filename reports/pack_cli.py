@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from ledger import audit, db
-from ledger.cli import AsAtOption, DbOption, PolicyOption, app, check_output, fail, parse_as_at, refuse
+from ledger.cli import AsAtOption, DbOption, PolicyOption, app, check_output, fail, note_overruled, parse_as_at, refuse
 from ledger.errors import LedgerError
 from ledger.policy import DEFAULT, load_toml
 
@@ -52,7 +52,9 @@ def pack_cmd(
         base = load_toml(policy) if policy else DEFAULT
         engine = db.open_ledger(db_url)
         if trust is not None:
-            timing = render_trust(load_pack(engine, trust, when, base, preparer=preparer, approver=approver), output)
+            pack = load_pack(engine, trust, when, base, preparer=preparer, approver=approver)
+            note_overruled(policy, base, pack.policy, trust)
+            timing = render_trust(pack, output)
         else:
             timing = render_region(build_region(engine, region, when, base, preparer=preparer, approver=approver),
                                    output)

@@ -17,6 +17,7 @@ from ledger.cli import (
     check_fy,
     check_output,
     fail,
+    note_overruled,
     parse_as_at,
     refuse,
 )
@@ -42,7 +43,9 @@ def workbook_cmd(trust: TrustOption, fy: FyOption,
     when = parse_as_at(as_at) or summ.default_as_at(fy, audit.utc_today())
     try:
         engine = db.open_ledger(db_url)
-        ty = summ.load_trust(engine, trust, when, load_toml(policy) if policy else DEFAULT)
+        base = load_toml(policy) if policy else DEFAULT
+        ty = summ.load_trust(engine, trust, when, base)
+        note_overruled(policy, base, ty.policy, trust)
         result = write_workbook(ty, fy, output, trail=audit_trail(engine, trust, when),
                                 imports=register_imports(engine, trust))
     except LedgerError as exc:
