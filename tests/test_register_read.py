@@ -9,6 +9,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import text
 
 from ledger.db import open_ledger
+from ledger.errors import LedgerError
 from ledger.register import read
 from ledger.register.load import RegisterInvalid, import_register
 from ledger.register.read import Register
@@ -126,3 +127,26 @@ def test_excel_escapes_read_the_same_through_calamine_and_openpyxl(tmp_path: Pat
             with Register(path) as register:
                 slow = [values for _, values in register.sheet("Notes").rows]
         assert fast == slow == [[text] for text in shown], path.name
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ('L1,"a note\nthat runs on\nL2,b\n', ':3: cannot read CSV: a quote opened in this row is never closed'),
+    ('L1,"oops\nL2,b\nL3,c"d\n', ':3: cannot read CSV: a quoted value that starts in this row closes on line 5 with '
+                                 'more text after it (a quote is missing or stray)'),
+    ('L1,"ab"c\n', ':3: cannot read CSV: a quoted value that starts in this row closes in this row with more '
+                   'text after it (a quote is missing or stray)'),
+])
+def test_a_misplaced_quote_is_named_at_the_row_it_opens_in(tmp_path: Path, body: str, message: str) -> None:
+    """A quote left open runs on until the next quote: the row it starts in is where to look."""
+    (tmp_path / "Notes.csv").write_text("id,note\nL0,fine\n" + body)
+    with Register(tmp_path) as register:
+        sheet = register.sheet("Notes")
+        with pytest.raises(LedgerError) as caught:
+            list(sheet.rows)
+    assert str(caught.value) == f"{tmp_path / 'Notes.csv'}{message}"
+
+
+def test_a_quoted_value_over_several_lines_is_numbered_by_the_line_it_starts_on(tmp_path: Path) -> None:
+    (tmp_path / "Notes.csv").write_text('id,note\nL1,"two\nlines"\nL2,one\n')
+    with Register(tmp_path) as register:
+        assert list(register.sheet("Notes").rows) == [(2, ["L1", "two\nlines"]), (4, ["L2", "one"])]

@@ -42,6 +42,18 @@ class RawSheet:
     merged: tuple[str, ...] = ()
 
 
+
+def _csv_problem(exc: csv.Error, start: int, end: int) -> str:
+    """A malformed CSV record in words: where a quote was opened and where the reader gave up."""
+    if "end of data" in str(exc):
+        return "a quote opened in this row is never closed"
+    if "expected after" in str(exc):
+        where = "in this row" if end == start else f"on line {end}"
+        return f"a quoted value that starts in this row closes {where} with more text after it (a quote is missing " \
+               "or stray)"
+    return str(exc)
+
+
 class Register:
     """A register on disk. Use as a context manager; iterate `sheets()` once."""
 
@@ -181,16 +193,23 @@ class Register:
         path = self.path / f"{name}.csv"
         try:
             fh = path.open(newline="", encoding="utf-8-sig")
-            reader = csv.reader(fh)
+            reader = csv.reader(fh, strict=True)
             header = [_header_text(v) for v in next(reader, [])]
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             raise LedgerError(f"{path}: cannot read CSV ({exc})") from None
 
         def rows() -> Iterator[tuple[int, list[object]]]:
+            """Each record numbered by the line it starts on: a quoted value may run over several
+            lines, and a quote left open runs on until the next quote, so the start is where to look."""
+            start = reader.line_num + 1
             try:
                 for values in reader:
-                    yield reader.line_num, _formulas_marked(values)
-            except (UnicodeDecodeError, csv.Error) as exc:
+                    yield start, _formulas_marked(values)
+                    start = reader.line_num + 1
+            except csv.Error as exc:
+                raise LedgerError(f"{path}:{start}: cannot read CSV: {_csv_problem(exc, start, reader.line_num)}") \
+                    from None
+            except UnicodeDecodeError as exc:
                 raise LedgerError(f"{path}:{reader.line_num}: cannot read CSV ({exc})") from None
             finally:
                 fh.close()
