@@ -14,8 +14,8 @@ from reports.filters import COUNT_FORMAT, GBP_FORMAT, RATIO_FORMAT
 from reports.pack_sections import assurance
 from reports.workbook_figures import LY, pounds
 from reports.workbook_layout import Layout
-from reports.workbook_totals import CHECK, FY_CELL, check, column_range
-from reports.workbook_xlsx import Book, Col, F
+from reports.workbook_totals import CHECK, FY_CELL, check
+from reports.workbook_xlsx import Book, Col, F, column_range
 
 ASSURANCE_COLS = (Col("figure", width=58), Col("rule_id", width=10), Col("workbook", None, 18),
                   Col("ledger", None, 18), CHECK)

@@ -32,7 +32,7 @@ from ledger.money import from_pence
 from reports.filters import COUNT_FORMAT, GBP_FORMAT
 from reports.workbook_layout import Layout
 from reports.workbook_register import MONTH_CELL_FORMAT, VOLUME_FORMAT, Placed
-from reports.workbook_xlsx import Book, Col, F
+from reports.workbook_xlsx import Book, Col, F, column_range
 
 EXACT_FORMAT = "£#,##0.00#######"  # annual savings before rounding (the ledger keeps 1e-9 pounds)
 SEPARATE_OR_CASH_PATH = sorted(eligibility.SEPARATE_TYPES | eligibility.CASH_PATH_TYPES)
@@ -275,8 +275,8 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
     oc = placed.letters["SavingLines"]["one_off_costs"]
     separate_or_path = ",".join(f'{LY["benefit_type"]}{{r}}="{k}"' for k in SEPARATE_OR_CASH_PATH)
     evidence = ty.frames.evidence
-    ev, n_evidence = placed.letters["Evidence"], max(len(evidence), 1)
-    evidence_lines, evidence_sha = (f"Evidence!${ev[k]}$2:${ev[k]}${n_evidence + 1}" for k in ("line_id", "sha256"))
+    ev = placed.letters["Evidence"]
+    evidence_lines, evidence_sha = (column_range("Evidence", ev[k], len(evidence)) for k in ("line_id", "sha256"))
     on_file = evidence.groupby("line_id").size().to_dict()
     in_store = evidence[evidence["sha256"] != ""].groupby("line_id").size().to_dict()
     window_differs = ty.policy.recurrent_claim_window == "contract_term"

@@ -21,7 +21,7 @@ from reports.filters import COUNT_FORMAT, GBP_FORMAT, PCT_FORMAT, RATIO_FORMAT
 from reports.workbook_figures import LY, pounds, r9, route_of
 from reports.workbook_layout import Layout
 from reports.workbook_register import PRICE_FORMAT, VOLUME_FORMAT, Placed, sorted_frame
-from reports.workbook_xlsx import Book, Col, F
+from reports.workbook_xlsx import Book, Col, F, column_range
 
 FY_CELL = "Summary!$C$2"
 CHECK = Col("check", width=11)
@@ -47,11 +47,6 @@ WAU_COLS = (Col("fy", width=9), Col("non_pay", GBP_FORMAT, 18), Col("wau", "#,##
             Col("wau_basis", width=44), Col("non_pay_per_wau", GBP_FORMAT, 14), Col("change_vs_base", PCT_FORMAT, 12),
             Col("target_per_wau", GBP_FORMAT, 14), Col("allowed", GBP_FORMAT, 16), Col("gap", GBP_FORMAT, 16),
             Col("expected", GBP_FORMAT, 16), Col("validated_fye", GBP_FORMAT, 16), Col("residual", GBP_FORMAT, 16))
-
-
-def column_range(sheet: str, letter: str, rows: int) -> str:
-    """A whole data column of a sheet (row 2 to the last of `rows`; one row when it is empty)."""
-    return f"{sheet}!${letter}$2:${letter}${max(rows, 1) + 1}"
 
 
 def check(row: int, places: int = 2) -> F:

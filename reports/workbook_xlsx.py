@@ -45,6 +45,11 @@ _MARK_BYTES = MARK.encode()
 _TYPE_ATTR = {b"n": b"", b"s": b' t="str"', b"b": b' t="b"'}
 
 
+
+def column_range(sheet: str, letter: str, rows: int) -> str:
+    """A whole data column of a sheet (row 2 to the last of `rows`; one row when it is empty)."""
+    return f"{sheet}!${letter}$2:${letter}${max(rows, 1) + 1}"
+
 @dataclass(frozen=True)
 class Col:
     """A column: header, number format (None for General) and width in characters."""
