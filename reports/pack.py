@@ -146,8 +146,8 @@ def counted_by_month_end(ty: TrustYear, period: Period) -> list[int]:
 
 def exceptions(ty: TrustYear, fy: str) -> list[tuple[Finding, int]]:
     """Errors and warnings with the amount at stake, largest first: the sum a finding names (a
-    leakage, a short budget removal, a cost pressure, in the year it names), else the line's
-    forecast for `fy`.
+    leakage, a short budget removal, a cost pressure in the year it names, or a saving claimed
+    again a year), else the line's forecast for `fy`.
 
     The PDF lists the first `APPENDIX_CAP`, so a board sees the exceptions that matter most; the
     audit workbook lists every one.

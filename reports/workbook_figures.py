@@ -112,7 +112,7 @@ def write_line_figures(book: Book, ty: TrustYear, layout: Layout, placed: Placed
         if f.line_id and f.rule_id not in rules.setdefault(f.line_id, []):
             rules[f.line_id].append(f.rule_id)
     policy = ty.policy
-    inputs = ty.frames.lines.set_index("line_id")[["baseline_volume_milli", "activity_factor_ppm", "growth_funded"]]
+    inputs = ty.frames.lines.set_index("line_id")[["activity_factor_ppm", "growth_funded"]]  # baseline volume: in facts
     lines = lines.join(inputs, on="line_id")
     for line in lines.itertuples(index=False):
         r = line.sl_row

@@ -157,6 +157,75 @@ def test_a_price_line_and_a_volume_line_on_one_product_both_count(tmp_path) -> N
     assert summary(ty, FY)["cip"]["delivered"] == "1440.00"
 
 
+def stacked_pair(p0: str, p1: str = "0.90", go_live: str = "2026-06-01", **first) -> dict:
+    """L1 takes GLOVE from £2.00 to £1.00 in April 2025; L2 goes live after L1's claim window."""
+    t = one_line(product="GLOVE", **first)
+    t["SavingLines"].append(line("L2", p0, p1, "1200", go_live, product="GLOVE"))
+    return t
+
+
+def stacked_findings(ty) -> list[tuple[str, str, int | None]]:
+    return [(f.line_id, f.message, f.amount) for f in ty.findings if f.rule_id == "R-DUP-3"]
+
+
+def test_a_stacked_line_measured_from_the_old_price_claims_the_first_line_again(tmp_path) -> None:
+    ty = load(tmp_path, stacked_pair("2.00"))  # (finding) L1 already took the price to £1.00
+    assert stacked_findings(ty) == [(
+        "L2", "measured from a price of £2.00, but line L1 (live 2025-04-01) already took product GLOVE at cost "
+              "centre CC1 to £1.00; stacked schemes are measured one after the other, so this line starts from "
+              "£1.00: £1,200.00 a year of line L1's saving is claimed again", 120_000)]  # (2.00 - 1.00) x 1,200
+    assert rules_of(ty, "L2") == ["R-ELG-1", "R-DUP-3"]
+    assert rules_of(ty, "L1") == []
+    assert cip(ty, "L1")["cip"] == "1200.00"  # the earlier line keeps its count; the register is counted as it is
+    assert next(x for x in lines(ty) if x["line_id"] == "L2")["fye"] == "1320.00"  # (2.00 - 0.90) x 1,200
+
+
+def test_a_stacked_line_claims_again_no_more_than_it_claims(tmp_path) -> None:
+    ty = load(tmp_path, stacked_pair("1.50", "1.20"))  # claims 0.30 a unit; all of it is L1's
+    assert [a for _, _, a in stacked_findings(ty)] == [36_000]  # (1.50 - 1.20) x 1,200
+
+
+def test_a_stacked_line_measured_from_the_new_price_is_clean(tmp_path) -> None:
+    ty = load(tmp_path, stacked_pair("1.00"))
+    assert stacked_findings(ty) == []
+
+
+def test_stacking_looks_only_at_changes_that_still_hold(tmp_path) -> None:
+    ended = load(tmp_path / "ended", stacked_pair("2.00", end="2026-04-30"))  # L1's price ended before L2
+    assert stacked_findings(ended) == []
+    t = stacked_pair("2.00")
+    t["Schemes"].append(["S0", "Old scheme", "Surgery", "Clinical consumables", "Owner", "fully_developed",
+                         "WITHDRAWN", "false", "QIA-0"])
+    t["SavingLines"][1][1] = "S0"  # L1 withdrawn: it never took the price anywhere
+    assert stacked_findings(load(tmp_path / "withdrawn", t)) == []
+
+
+def test_a_line_inside_the_first_ones_window_is_a_duplicate_not_a_stack(tmp_path) -> None:
+    ty = load(tmp_path, stacked_pair("2.00", go_live="2025-10-01"))
+    assert sorted(rules_of(ty, "L2")) == ["R-DUP-1", "R-ELG-1"]
+
+
+def test_the_latest_earlier_change_is_the_one_stacked_on(tmp_path) -> None:
+    t = stacked_pair("1.00", go_live="2027-06-01")  # right after L1, but L3 came between
+    t["SavingLines"].append(line("L3", "1.00", "0.80", "1200", "2026-06-01", product="GLOVE"))
+    ty = load(tmp_path, t)
+    assert [(i, a) for i, _, a in stacked_findings(ty)] == [("L2", 12_000)]  # (1.00 - 0.90) x 1,200, L3's
+    assert "line L3 (live 2026-06-01)" in stacked_findings(ty)[0][1]
+
+
+def test_a_stacked_volume_line_is_measured_from_the_volume_after_the_first(tmp_path) -> None:
+    t = base()
+    t["SavingLines"][0] += ["baseline_volume"]
+    t["SavingLines"] += [[*line("V1", "1.00", "1.00", "1200", "2025-04-01", product="GLOVE",
+                                kind="DEMAND_MANAGEMENT"), "1440"],
+                         [*line("V2", "1.00", "1.00", "1000", "2026-06-01", product="GLOVE",  # (finding)
+                                kind="DEMAND_MANAGEMENT"), "1440"]]
+    ty = load(tmp_path, t)
+    assert [(i, a) for i, _, a in stacked_findings(ty)] == [("V2", 24_000)]  # £1.00 x (1,440 - 1,200)
+    assert "measured from a volume of 1,440, but line V1" in stacked_findings(ty)[0][1]
+    assert "to 1,200;" in stacked_findings(ty)[0][1]
+
+
 def test_cost_avoidance_is_never_cip(tmp_path) -> None:
     t = one_line(kind="COST_AVOIDANCE_TENDER")
     ty = load(tmp_path, t)

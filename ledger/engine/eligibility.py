@@ -131,3 +131,34 @@ def duplicates(lines: pd.DataFrame, start: pd.Series, end: pd.Series) -> pd.Seri
     dup = (pairs[earlier & overlap & same_effect].sort_values(["start_other", "line_id_other"])  # ties: lower id
            .groupby("line_id")["line_id_other"].first())
     return dup.reindex(lines["line_id"]).rename("duplicate_of")
+
+
+def stacked(lines: pd.DataFrame, start: pd.Series, holds_until: pd.Series, duplicate_of: pd.Series) -> pd.DataFrame:
+    """R-DUP-3: the earlier line whose price, and whose volume, each line is to be measured after.
+
+    Stacked schemes on one item are measured sequentially: once a line has changed the price of a
+    product at a cost centre, a later line on it is measured from that new price (and likewise a
+    volume line from the new volume). For each line, the latest line that went live before it on
+    the same product and cost centre, changed the price (its two prices differ) or the volume (it
+    gives a baseline volume), and still held when it went live: `holds_until` is the day each
+    line's change stops holding (the contract or line end, or the month it stopped). Duplicates
+    (R-DUP-1) take no part: theirs is another line's change, and they count nothing. Columns
+    `price_after` and `volume_after` (line ids, missing where there is none); ties on go-live
+    go to the higher id, the later of two lines going live the same day.
+    """
+    volume = lines["baseline_volume_milli"].notna().to_numpy()
+    frame = pd.DataFrame({"line_id": lines["line_id"].to_numpy(), "product_code": lines["product_code"].to_numpy(),
+                          "cost_centre": lines["cost_centre"].to_numpy(), "start": start.to_numpy(),
+                          "until": holds_until.to_numpy(),
+                          "price": (lines["baseline_micro"] != lines["new_micro"]).to_numpy() | ~volume,
+                          "volume": volume})
+    frame = frame[(frame["product_code"].fillna("").str.strip() != "") & duplicate_of.isna().to_numpy()]
+    pairs = frame.merge(frame[frame["start"] < frame["until"]], on=["product_code", "cost_centre"],
+                        suffixes=("", "_before"))
+    pairs = pairs[(pairs["start_before"] < pairs["start"]) & (pairs["start"] < pairs["until_before"])]
+    pairs = pairs.sort_values(["start_before", "line_id_before"])
+    out = pd.DataFrame(index=pd.Index(lines["line_id"], name="line_id"))
+    for effect in ("price", "volume"):
+        chosen = pairs[pairs[effect] & pairs[f"{effect}_before"]]
+        out[f"{effect}_after"] = chosen.groupby("line_id")["line_id_before"].last().reindex(out.index)
+    return out.reset_index(drop=True)

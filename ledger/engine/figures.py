@@ -77,7 +77,8 @@ def line_facts(frames: Frames, policy: Policy) -> pd.DataFrame:
         "attribution": lines["attribution"].replace("", "local"), "tower_enabled": lines["tower_enabled"],
         "created_by": lines["created_by"], "go_live": lines["go_live"],
         "baseline_micro": lines["baseline_micro"], "new_micro": lines["new_micro"],
-        "annual_volume_milli": lines["annual_volume_milli"], "q_cash_milli": q_cash,
+        "annual_volume_milli": lines["annual_volume_milli"], "baseline_volume_milli": lines["baseline_volume_milli"],
+        "q_cash_milli": q_cash,
         "one_off_costs": lines["one_off_costs_pence"].astype(np.int64),
         "annual_units": annual, "avoided_units": avoided, "one_off": one_off,
         "start": go_live, "cip_end": phasing.windows(go_live, cut, one_off, line_end, cip_rule),
@@ -103,6 +104,8 @@ def line_facts(frames: Frames, policy: Policy) -> pd.DataFrame:
     facts["qia_ok"] = facts["qia_ok"] | facts["qia_passed"]  # R-GOV-2: a QIA_APPROVED event is a QIA
     active = st.active_until(full, facts["stop_month"].to_numpy(np.int64))
     facts["duplicate_of"] = elig.duplicates(lines, pd.Series(go_live), pd.Series(active)).to_numpy()
+    holds = st.active_until(facts["term_end"].to_numpy(), facts["stop_month"].to_numpy(np.int64))
+    _add_columns(facts, elig.stacked(lines, pd.Series(go_live), pd.Series(holds), facts["duplicate_of"]))  # R-DUP-3
     facts["tower"] = attribution.tower_flags(facts, policy)  # R-DUP-4
     facts["eligible"] = (facts["cash_releasing"] & facts["validated"] & facts["qia_ok"]
                          & facts["duplicate_of"].isna())

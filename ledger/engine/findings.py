@@ -10,6 +10,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,8 @@ import pandas as pd
 from ledger import calendar
 from ledger.engine import eligibility as elig
 from ledger.engine.figures import Figures
-from ledger.money import from_pence
+from ledger.engine.phasing import UNITS_PER_PENNY
+from ledger.money import div_round, exact_product, from_micro, from_pence
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,50 @@ def check_duplicates(fig: Figures) -> list[Finding]:
                            f"{r.duplicate_of} for overlapping months; counted once, on {r.duplicate_of}")
 
 
+def check_stacked(fig: Figures) -> list[Finding]:
+    """R-DUP-3: a line stacked on an earlier one is measured from the price (or volume) after it.
+
+    A baseline above the earlier line's new price (or a baseline volume above its new volume)
+    claims part of that line's saving again: `(P0 - P1 before) x Q` a year, or `P0 x (Q0 - Q1
+    before)`. Which baseline is right is finance's call (the price may have risen again since,
+    R-TIM-4), so the rule warns, naming the earlier line and the amount claimed twice, and the
+    register is counted as it stands.
+    """
+    f = fig.lines
+    by_id = f.set_index("line_id")
+    out = []
+    for effect, stated_col, new_col, other_col, shown in (
+            ("price", "baseline_micro", "new_micro", "annual_volume_milli", _price),
+            ("volume", "baseline_volume_milli", "annual_volume_milli", "baseline_micro", _volume)):
+        later = f[f[f"{effect}_after"].notna()]
+        earlier = by_id.loc[later[f"{effect}_after"]]
+        stated = later[stated_col].to_numpy(np.int64)
+        after = earlier[new_col].to_numpy(np.int64)
+        claimed_to = np.maximum(after, later[new_col].to_numpy(np.int64))  # no more than the line claims itself
+        twice = div_round(exact_product(stated - claimed_to, later[other_col].to_numpy(np.int64)), UNITS_PER_PENNY)
+        for i in np.flatnonzero(twice > 0):
+            row, first = later.iloc[i], earlier.iloc[i]
+            out.append(Finding(
+                "R-DUP-3", "warning", row.line_id,
+                f"measured from a {effect} of {shown(stated[i])}, but line {first.name} (live {first.go_live}) "
+                f"already took product {row.product_code} at cost centre {row.cost_centre} to {shown(after[i])}; "
+                f"stacked schemes are measured one after the other, so this line starts from {shown(after[i])}: "
+                f"£{from_pence(twice[i]):,} a year of line {first.name}'s saving is claimed again", int(twice[i])))
+    return out
+
+
+def _price(micro: int) -> str:
+    """A unit price as the register writes it: two decimals, or as many as it has (£0.0125)."""
+    price = from_micro(micro)
+    pence = price.quantize(Decimal("0.01"))
+    return f"£{pence:,}" if price == pence else f"£{price.normalize():,f}"
+
+
+def _volume(milli: int) -> str:
+    """A volume from thousandths of a unit, with no trailing zeros (1,440 or 12.5)."""
+    return f"{(Decimal(int(milli)) / 1000).normalize():,f}"
+
+
 def check_leakage(fig: Figures) -> list[Finding]:
     """R-LEA-1: buying above the contracted price leaks part of the saving."""
     y = fig.years[fig.years["leakage"] > 0]
@@ -187,7 +233,8 @@ def check_status(fig: Figures) -> list[Finding]:
 
 
 RULES: tuple[Callable[[Figures], list[Finding]], ...] = (
-    check_segregation, check_signed_off, check_qia, check_budget_removal, check_duplicates, check_leakage,
+    check_segregation, check_signed_off, check_qia, check_budget_removal, check_duplicates, check_stacked,
+    check_leakage,
     check_not_cash, check_recurrence, check_tower, check_status,
 )
 
