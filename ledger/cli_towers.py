@@ -26,12 +26,14 @@ from ledger.cli import (
     check_output,
     emit_json,
     fail,
+    note_overruled,
     open_trust,
     parse_as_at,
     refuse,
 )
 from ledger.engine.summary import default_as_at
 from ledger.errors import LedgerError
+from ledger.frames import trust_policies
 from ledger.policy import DEFAULT, load_toml
 from ledger.reference import towers as reference
 from ledger.textout import progress_bar
@@ -145,10 +147,16 @@ def rollup_summary(db_url: str | None, region: str | None, fy: str, as_at: str |
     when = parse_as_at(as_at) or default_as_at(fy, audit.utc_today())
     try:
         base = load_toml(policy) if policy else DEFAULT
+        engine = db.open_ledger(db_url)
         with progress_bar("rolling up trusts") as progress:
-            data = rollup.rollup(db.open_ledger(db_url), fy, when, region, base, progress=progress).to_json()
+            result = rollup.rollup(engine, fy, when, region, base, progress=progress)
+        codes = [row.org_code for row in result.rows]
+        applied = trust_policies(engine, codes, base) if policy else {}
     except LedgerError as exc:
         raise refuse(exc) from None
+    for code, trust_policy in applied.items():
+        note_overruled(policy, base, trust_policy, code)
+    data = result.to_json()
     if as_json:
         emit_json(data)
     else:

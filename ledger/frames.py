@@ -149,6 +149,18 @@ def trust_policy(frames: Frames, base: Policy = DEFAULT) -> Policy:
     return with_overrides(base, dict(zip(rows["key"], rows["value"], strict=True)))
 
 
+def trust_policies(engine: Engine, trusts: list[str], base: Policy = DEFAULT) -> dict[str, Policy]:
+    """`trust_policy` of many trusts at once, read from their register Policy sheets in one query
+    (a roll-up names a `--policy` value a trust overrules without loading the trust again)."""
+    table = models.PolicyValue.__table__
+    sheets: dict[str, dict[str, str]] = {code: {} for code in trusts}
+    with engine.connect() as conn:
+        for trust, key, value in conn.execute(select(table.c.trust, table.c.key, table.c.value)
+                                              .where(table.c.trust.in_(trusts))):
+            sheets[trust][key] = value
+    return {code: with_overrides(base, sheet) if sheet else base for code, sheet in sheets.items()}
+
+
 def frames_from_records(trust: dict, **tables: list[dict]) -> Frames:
     """Frames built from plain row dicts, every table's columns present (missing values None).
 

@@ -56,8 +56,10 @@ def pack_cmd(
             note_overruled(policy, base, pack.policy, trust)
             timing = render_trust(pack, output)
         else:
-            timing = render_region(build_region(engine, region, when, base, preparer=preparer, approver=approver),
-                                   output)
+            region_pack = build_region(engine, region, when, base, preparer=preparer, approver=approver)
+            for trust_pack in region_pack.trusts:
+                note_overruled(policy, base, trust_pack.policy, trust_pack.trust["org_code"])
+            timing = render_region(region_pack, output)
     except LedgerError as exc:
         raise refuse(exc) from None
     except OSError as exc:

@@ -170,14 +170,16 @@ def test_a_policy_file_value_the_register_overrules_is_named(tmp_path) -> None:
     assert "recurrent_claim_window=financial_year_only" in json.loads(result.stdout)["policy_set"]
 
 
-def test_the_pack_and_the_workbook_name_an_overruled_policy_value_too(tmp_path) -> None:
+def test_the_pack_the_workbook_and_the_roll_up_name_an_overruled_policy_value_too(tmp_path) -> None:
     tables = one_line()
     tables["Policy"] = [["key", "value"], ["recurrent_claim_window", "financial_year_only"]]
     url = ledger(tmp_path, tables)
     policy = tmp_path / "policy.toml"
     policy.write_text('[policy]\nrecurrent_claim_window = "contract_term"\n')
-    for command in (["pack", "--period", "2026-03", "-o", str(tmp_path / "p.pdf")],
-                    ["workbook", "--fy", "2025/26", "-o", str(tmp_path / "w.xlsx")]):
-        result = runner.invoke(app, [*command, "--trust", "RT1", "--db", url, "--policy", str(policy)])
+    for command in (["pack", "--period", "2026-03", "-o", str(tmp_path / "p.pdf"), "--trust", "RT1"],
+                    ["pack", "--period", "2026-03", "-o", str(tmp_path / "r.pdf"), "--region", "South"],
+                    ["workbook", "--fy", "2025/26", "-o", str(tmp_path / "w.xlsx"), "--trust", "RT1"],
+                    ["summary", "--fy", "2025/26", "--region", "South"]):
+        result = runner.invoke(app, [*command, "--db", url, "--policy", str(policy)])
         assert result.exit_code == 0, result.output
         assert "note: recurrent_claim_window=contract_term from --policy" in result.stderr, command
