@@ -1,6 +1,8 @@
 """Web app: logging in, sessions, CSRF, throttling, and `savings user` on the command line."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from typer.testing import CliRunner
 
 from ledger.cli import app as cli_app
@@ -126,7 +128,7 @@ def test_bad_user_and_serve_options_exit_2_naming_them(tmp_path, monkeypatch) ->
     assert served == []
 
 
-def test_serve_refuses_a_tls_file_it_cannot_read_naming_the_option(tmp_path, monkeypatch) -> None:
+def test_serve_refuses_a_tls_file_it_cannot_read_or_use_naming_the_option(tmp_path, monkeypatch) -> None:
     """uvicorn would only fail on the file with a traceback, after opening the database."""
     import uvicorn
 
@@ -142,8 +144,23 @@ def test_serve_refuses_a_tls_file_it_cannot_read_naming_the_option(tmp_path, mon
         result = CliRunner().invoke(cli_app, ["serve", "--tls-cert", str(cert), "--tls-key", str(key),
                                               "--db", f"sqlite:///{tmp_path}/cli.db"])
         assert (result.exit_code, result.output) == (2, f"{message}\n")
+    cert = tmp_path / "cert.pem"
+    result = CliRunner().invoke(cli_app, ["serve", "--tls-cert", str(cert), "--tls-key", str(cert),
+                                          "--db", f"sqlite:///{tmp_path}/cli.db"])
+    assert (result.exit_code, result.output) == (
+        2, f"--tls-cert {cert} --tls-key {cert}: not a PEM certificate and its unencrypted private key\n")
+    tls = Path(__file__).parent / "tls"
+    result = CliRunner().invoke(cli_app, ["serve", "--tls-cert", str(tls / "cert.pem"), "--tls-key",
+                                          str(tls / "other-key.pem"), "--db", f"sqlite:///{tmp_path}/cli.db"])
+    assert (result.exit_code, result.output) == (
+        2, f"--tls-cert {tls}/cert.pem --tls-key {tls}/other-key.pem: the private key does not belong to the "
+           "certificate\n")
     assert served == []
     assert not (tmp_path / "cli.db").exists()
+    result = CliRunner().invoke(cli_app, ["serve", "--tls-cert", str(tls / "cert.pem"), "--tls-key",
+                                          str(tls / "key.pem"), "--db", f"sqlite:///{tmp_path}/cli.db"])
+    assert result.exit_code == 0, result.output
+    assert [(kw["ssl_certfile"], kw["ssl_keyfile"]) for kw in served] == [(str(tls / "cert.pem"), str(tls / "key.pem"))]
 
 
 def test_an_admin_adds_and_disables_users_on_the_web(tmp_path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import getpass
 import os
 import secrets
+import ssl
 from pathlib import Path
 from typing import Annotated
 
@@ -23,14 +24,22 @@ user_app = typer.Typer(help="Web users: add, list, disable.", no_args_is_help=Tr
 app.add_typer(user_app, name="user")
 
 
-def _check_readable(path: Path, option: str) -> None:
-    """Refuse a TLS file that cannot be read before anything starts: uvicorn would only fail on it
-    with a traceback, after the database is opened."""
-    try:
-        with path.open("rb"):
-            pass
-    except OSError as exc:
-        raise fail(f"{option} {path}: cannot read it ({exc.strerror or exc})", 2) from None
+def _check_tls(certfile: Path, keyfile: Path) -> None:
+    """Refuse TLS files that cannot be read, or are not a PEM certificate and its private key,
+    before anything starts: uvicorn would only fail on them with a traceback, after the database
+    is opened."""
+    for path, option in ((certfile, "--tls-cert"), (keyfile, "--tls-key")):
+        try:
+            with path.open("rb"):
+                pass
+        except OSError as exc:
+            raise fail(f"{option} {path}: cannot read it ({exc.strerror or exc})", 2) from None
+    try:  # an encrypted key would ask for its password on the terminal: refused instead
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(certfile, keyfile, password=lambda: b"")
+    except ssl.SSLError as exc:
+        why = ("the private key does not belong to the certificate" if exc.reason == "KEY_VALUES_MISMATCH"
+               else "not a PEM certificate and its unencrypted private key")
+        raise fail(f"--tls-cert {certfile} --tls-key {keyfile}: {why}", 2) from None
 
 
 @app.command("serve")
@@ -57,8 +66,7 @@ def serve_cmd(host: Annotated[str, typer.Option("--host", help="Address to liste
     if (certfile is None) != (keyfile is None):
         raise fail("give both --tls-cert and --tls-key, or neither", 2)
     if certfile and keyfile:
-        _check_readable(certfile, "--tls-cert")
-        _check_readable(keyfile, "--tls-key")
+        _check_tls(certfile, keyfile)
     if not 1 <= port <= 65535:
         raise fail(f"--port {port}: give a port from 1 to 65535", 2)
     if workers < 1:
