@@ -88,6 +88,10 @@ def open_ledger(url: str | None = None) -> Engine:
     that says which and why (not a driver's traceback)."""
     shown = shown_url(database_url(url))
     try:
+        backend = make_url(database_url(url)).get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise OptionError(f"--db {shown}: the ledger runs on SQLite and PostgreSQL, not {backend}; write "
+                              "sqlite:///path/to/ledger.db or postgresql+psycopg://user@host/database")
         engine = make_engine(url)
     except ArgumentError:
         raise OptionError(f"--db {shown!r} is not a database URL; write sqlite:///path/to/ledger.db or "

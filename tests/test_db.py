@@ -48,14 +48,17 @@ def test_a_current_database_opens_without_loading_alembic(tmp_path):
 
 def test_a_database_that_cannot_be_opened_is_a_message_naming_it(tmp_path):
     """Every command opens the ledger the same way; a bad --db is a sentence and no password: exit 2 when
-    it is no URL at all (a bad option value), 1 when the database it names cannot be used."""
+    it is no URL at all or names a database the ledger does not run on (a bad option value), 1 when the
+    database it names cannot be used."""
     (tmp_path / "notes.db").write_text("not a database")
     savings = Path(sys.executable).with_name("savings")
     cases = {
         f"sqlite:///{tmp_path}/no/such/folder/l.db": (1, "cannot open the ledger there (unable to open database file)"),
         f"sqlite:///{tmp_path}/notes.db": (1, "cannot open the ledger there (file is not a database)"),
         "ledger.db": (2, "--db 'ledger.db' is not a database URL; write sqlite:///path/to/ledger.db"),
-        "mysql://someone@host/db": (1, "no driver for it here (MySQLdb)"),
+        "mysql://someone:s3cret@host/db": (2, "someone:***@host/db: the ledger runs on SQLite and PostgreSQL, "
+                                                 "not mysql"),
+        "postgresql+psycopg2://someone@host/db": (1, "no driver for it here (psycopg2)"),
         "postgresql+psycopg://someone:s3cret@127.0.0.1:1/x": (1, "someone:***@127.0.0.1:1/x: cannot open"),
     }
     for url, (code, message) in cases.items():
