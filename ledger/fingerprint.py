@@ -15,6 +15,7 @@ from decimal import Decimal
 import pandas as pd
 
 from ledger.frames import Frames
+from ledger.models import ADDED_LINE_COLUMNS
 
 SURROGATE = {"id"}  # autoincrement ids depend on insert order, not on the data
 
@@ -70,10 +71,16 @@ def _column_text(values: list) -> list[str]:
 
 
 def _frame_text(frame: pd.DataFrame) -> list[str]:
-    columns = sorted(c for c in frame.columns if c not in SURROGATE)
+    columns = sorted(c for c in frame.columns if c not in SURROGATE and not _added_and_empty(frame, c))
     texts = [_column_text(frame[c].tolist()) for c in columns]
     rows = ["\t".join(row) for row in zip(*texts, strict=True)] if columns else [""] * len(frame)
     return ["\t".join(columns), *sorted(rows)]
+
+
+def _added_and_empty(frame: pd.DataFrame, column: str) -> bool:
+    """A column added after fingerprints were first taken (`models.ADDED_LINE_COLUMNS`) that holds
+    nothing: left out, so data that has none of it fingerprints as it did before the column existed."""
+    return column in ADDED_LINE_COLUMNS and not (frame[column].fillna("").astype(str) != "").any()
 
 
 def fingerprint(frames: Frames) -> str:

@@ -25,6 +25,7 @@ LINE_FIELDS = (  # what a lock freezes; notes, extra and source_row may still ch
     "scheme_id", "contract_id", "product_code", "cost_centre", "subjective", "benefit_type", "attribution",
     "tower_enabled", "baseline_micro", "new_micro", "unit", "annual_volume_milli", "baseline_volume_milli",
     "activity_factor_ppm", "growth_funded", "go_live", "end_date", "one_off_costs_pence", "created_by",
+    *models.ADDED_LINE_COLUMNS,  # hashed only when one holds something: see `fields_hash`
 )
 LOCKED_LINES = models.LockedLine.__table__
 REGISTER_NAMES = {  # stored column -> register column, for messages
@@ -65,8 +66,17 @@ def row_hash(row: Mapping) -> str:
 
 
 def fields_hash(values: Sequence) -> str:
-    """`row_hash` of a line's LINE_FIELDS values, given in that order."""
-    return hashlib.sha256(audit.canonical(list(values)).encode()).hexdigest()
+    """`row_hash` of a line's LINE_FIELDS values, given in that order.
+
+    The fields added after locks were first taken (`models.ADDED_LINE_COLUMNS`, at the end) join the
+    hash only when one of them holds something, so a line locked before they existed, which has
+    none, still hashes to what was stored then.
+    """
+    values = list(values)
+    first_added = len(LINE_FIELDS) - len(models.ADDED_LINE_COLUMNS)
+    if all(v in ("", None) for v in values[first_added:]):
+        values = values[:first_added]
+    return hashlib.sha256(audit.canonical(values).encode()).hexdigest()
 
 
 def _blank(column) -> object:

@@ -52,6 +52,9 @@ class Scheme(SQLModel, table=True):
     source_row: int = 0
 
 
+ADDED_LINE_COLUMNS = ("counterfactual_index", "counterfactual_approval")  # migration 0005, empty on older lines
+
+
 class SavingLine(SQLModel, table=True):
     __table_args__ = (Index("ix_savingline_trust_product", "trust", "product_code", "cost_centre"),)
     trust: str = Field(primary_key=True)
@@ -78,6 +81,8 @@ class SavingLine(SQLModel, table=True):
     notes: str = ""
     extra: str = ""
     source_row: int = 0
+    counterfactual_index: str = ""  # R-INF-3; ADDED_LINE_COLUMNS
+    counterfactual_approval: str = ""
 
 
 class Actual(SQLModel, table=True):

@@ -226,6 +226,29 @@ def test_a_stacked_volume_line_is_measured_from_the_volume_after_the_first(tmp_p
     assert "to 1,200;" in stacked_findings(ty)[0][1]
 
 
+def indexed(index: str, approval: str) -> dict:
+    """The clean line, its baseline price set from a counterfactual index (R-INF-3)."""
+    t = one_line()
+    t["SavingLines"][0] += ["counterfactual_index", "counterfactual_approval"]
+    t["SavingLines"][1] += [index, approval]
+    return t
+
+
+def test_a_baseline_from_an_index_without_its_approval_is_not_cash_releasing(tmp_path) -> None:
+    ty = load(tmp_path, indexed("CPI", ""))  # (finding)
+    assert cip(ty) == {"cip": "0.00", "at_risk": "0.00", "grade": "C"}
+    assert [f.format() for f in ty.findings if f.rule_id == "R-INF-3"] == [
+        "warning: R-INF-3: line L1: its baseline price was set from CPI, and no policy approval of that index is "
+        "recorded (counterfactual_approval): not cash-releasing until there is one"]
+    assert summary(ty, FY)["non_cip"]["cost_avoidance"] == "1200.00"  # reported, never CIP (R-ELG-2)
+
+
+def test_a_baseline_from_an_approved_index_counts(tmp_path) -> None:
+    ty = load(tmp_path, indexed("ONS PPI K646", "FIN-POL-2025-07"))
+    assert cip(ty) == {"cip": "1200.00", "at_risk": "0.00", "grade": "A"}
+    assert rules_of(ty) == []
+
+
 def test_cost_avoidance_is_never_cip(tmp_path) -> None:
     t = one_line(kind="COST_AVOIDANCE_TENDER")
     ty = load(tmp_path, t)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from ledger.db import open_ledger
 from ledger.fingerprint import _cell, _column_text, fingerprint
 from ledger.frames import load_frames
+from ledger.models import ADDED_LINE_COLUMNS
 from ledger.register.load import import_register
 
 E1 = Path(__file__).resolve().parents[1] / "examples" / "worked" / "E1"
@@ -54,3 +55,14 @@ cells = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=T
 def test_a_column_at_once_writes_each_value_as_one_cell_would(values):
     """The column-at-a-time text (all text, all ints, or mixed) is `_cell` of each value, exactly."""
     assert _column_text(values) == [_cell(v) for v in values]
+
+
+def test_columns_added_later_leave_the_fingerprint_of_data_without_them_as_it_was(tmp_path):
+    """Closed periods and import events hold fingerprints taken before migration 0005 added the
+    counterfactual columns: data that has none of them fingerprints as if the columns did not exist."""
+    frames = _frames(tmp_path)
+    before = replace(frames, lines=frames.lines.drop(columns=list(ADDED_LINE_COLUMNS)))
+    assert fingerprint(frames) == fingerprint(before)
+    indexed = frames.lines.copy()
+    indexed.loc[indexed.index[0], "counterfactual_index"] = "CPI"
+    assert fingerprint(replace(frames, lines=indexed)) != fingerprint(frames)

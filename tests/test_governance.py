@@ -2,6 +2,7 @@
 validated lines (R-GOV-4), reversal with cost pressure (R-REV-1) and plan versions."""
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -14,6 +15,7 @@ from ledger import audit, calendar, evidence, governance, models
 from ledger.db import open_ledger
 from ledger.engine.summary import load_trust
 from ledger.errors import LedgerError
+from ledger.locks import LINE_FIELDS, row_hash
 from ledger.money import from_pence
 from ledger.register.load import RegisterInvalid, import_register
 from tests.helpers_governance import APPROVALS, edit, write_register
@@ -155,6 +157,27 @@ def test_register_sign_offs_validate_the_line_and_lock_it(tmp_path):
     assert str(caught.value) == (
         f"{folder}/SavingLines.csv:2:new_price: line L1 is validated (R-GOV-4), so its new_price cannot change "
         "(3.4 -> 3.3); the correction is a reversal (savings reverse L1 --reason ...) and a new line")
+
+
+def test_a_validated_lines_counterfactual_index_is_locked_and_older_locks_still_verify(tmp_path):
+    """R-INF-3's columns came with migration 0005: a lock taken before them (none set) hashes as it did."""
+    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+    folder = write_register(tmp_path / "register", SignOffs=APPROVALS)
+    import_register(engine, folder)
+    with engine.connect() as conn:
+        row = conn.execute(select(models.SavingLine).where(models.SavingLine.line_id == "L1")).mappings().one()
+        stored = conn.execute(select(models.LockedLine.row_hash)).scalar_one()
+    older = [row[f] for f in LINE_FIELDS if f not in models.ADDED_LINE_COLUMNS]  # the fields hashed before 0005
+    assert stored == hashlib.sha256(audit.canonical(older).encode()).hexdigest()
+    assert row_hash({**row, "counterfactual_index": "CPI"}) != stored
+    edit(folder, "SavingLines", "created_by,notes\n", "created_by,notes,counterfactual_index\n")
+    edit(folder, "SavingLines", "2025-11-01,,,Pat Procurement,\n", "2025-11-01,,,Pat Procurement,,CPI\n")
+    with pytest.raises(RegisterInvalid) as caught:
+        import_register(engine, folder)
+    assert str(caught.value) == (
+        f"{folder}/SavingLines.csv:2:counterfactual_index: line L1 is validated (R-GOV-4), so its "
+        "counterfactual_index cannot change ((empty) -> CPI); the correction is a reversal (savings reverse L1 "
+        "--reason ...) and a new line")
 
 
 def test_a_validated_line_cannot_leave_the_register_nor_lose_its_sign_offs(tmp_path):

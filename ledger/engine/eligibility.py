@@ -26,13 +26,23 @@ def cash_releasing(lines: pd.DataFrame, has_budget: pd.Series, policy: Policy) -
     R-INF-2: an avoided inflation uplift is cash only once the uplift is removed from budget.
     R-ELG-3: waste, expiry and outcome claims are cash only with a budget removed for them.
     R-BAS-3: with no prior spend (baseline price 0) nothing is cash-releasing.
+    R-INF-3: nor is a line whose baseline was set from a counterfactual index not approved.
     """
     kind = lines["benefit_type"]
     by_type = kind.isin(CASH_TYPES)
     inflation = (kind == "COST_AVOIDANCE_PRICE_INCREASE") & has_budget & (
         policy.inflation_avoidance_treatment == "cash_if_budget_uplift_removed")
     cash_path = kind.isin(CASH_PATH_TYPES) & has_budget
-    return (by_type | inflation | cash_path) & (lines["baseline_micro"] > 0)
+    return (by_type | inflation | cash_path) & (lines["baseline_micro"] > 0) & ~unapproved_index(lines)
+
+
+def unapproved_index(lines: pd.DataFrame) -> pd.Series:
+    """R-INF-3: a counterfactual index (CPI, an ONS PPI series, contract indexation) may be used only
+    with its policy approval recorded on the line: lines that name an index and no approval."""
+    def given(column: str) -> pd.Series:
+        return lines[column].fillna("").astype(str).str.strip() != ""
+
+    return given("counterfactual_index") & ~given("counterfactual_approval")
 
 
 def person_key(name: str) -> str:

@@ -195,6 +195,14 @@ def check_not_cash(fig: Figures) -> list[Finding]:
     )
 
 
+def check_counterfactual_index(fig: Figures) -> list[Finding]:
+    """R-INF-3: a baseline set from a counterfactual index counts only with the index's approval."""
+    f = fig.lines
+    return _each(f, f["index_unapproved"], "R-INF-3", "warning",
+                 lambda r: f"its baseline price was set from {r.counterfactual_index}, and no policy approval of "
+                           "that index is recorded (counterfactual_approval): not cash-releasing until there is one")
+
+
 def check_recurrence(fig: Figures) -> list[Finding]:
     """R-TIM-1: a saving that cannot run 12 months is non-recurrent (FYE 0)."""
     f = fig.lines
@@ -235,7 +243,7 @@ def check_status(fig: Figures) -> list[Finding]:
 RULES: tuple[Callable[[Figures], list[Finding]], ...] = (
     check_segregation, check_signed_off, check_qia, check_budget_removal, check_duplicates, check_stacked,
     check_leakage,
-    check_not_cash, check_recurrence, check_tower, check_status,
+    check_not_cash, check_counterfactual_index, check_recurrence, check_tower, check_status,
 )
 
 
