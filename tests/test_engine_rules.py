@@ -200,6 +200,12 @@ def test_stacking_looks_only_at_changes_that_still_hold(tmp_path) -> None:
     assert stacked_findings(load(tmp_path / "withdrawn", t)) == []
 
 
+def test_a_price_change_on_an_evergreen_contract_holds_beyond_twelve_months(tmp_path) -> None:
+    t = stacked_pair("2.00", go_live="2027-06-01")
+    t["Contracts"][1][-1] = ""  # C1 has no end date: L1's £1.00 still holds when L2 goes live, 26 months on
+    assert [(i, a) for i, _, a in stacked_findings(load(tmp_path, t))] == [("L2", 120_000)]  # (2.00 - 1.00) x 1,200
+
+
 def test_a_line_inside_the_first_ones_window_is_a_duplicate_not_a_stack(tmp_path) -> None:
     ty = load(tmp_path, stacked_pair("2.00", go_live="2025-10-01"))
     assert sorted(rules_of(ty, "L2")) == ["R-DUP-1", "R-ELG-1"]

@@ -106,7 +106,9 @@ def line_facts(frames: Frames, policy: Policy) -> pd.DataFrame:
     facts["qia_ok"] = facts["qia_ok"] | facts["qia_passed"]  # R-GOV-2: a QIA_APPROVED event is a QIA
     active = st.active_until(full, facts["stop_month"].to_numpy(np.int64))
     facts["duplicate_of"] = elig.duplicates(lines, pd.Series(go_live), pd.Series(active)).to_numpy()
-    holds = st.active_until(facts["term_end"].to_numpy(), facts["stop_month"].to_numpy(np.int64))
+    # R-TIM-4: a price holds to its contract or line end; with neither, until it changes again (the next line)
+    term = np.where(np.isnat(cut) & ~one_off, np.datetime64("9999-12-31"), facts["term_end"].to_numpy())
+    holds = st.active_until(term, facts["stop_month"].to_numpy(np.int64))
     _add_columns(facts, elig.stacked(lines, pd.Series(go_live), pd.Series(holds), facts["duplicate_of"]))  # R-DUP-3
     facts["tower"] = attribution.tower_flags(facts, policy)  # R-DUP-4
     facts["eligible"] = (facts["cash_releasing"] & facts["validated"] & facts["qia_ok"]
