@@ -206,6 +206,16 @@ def test_a_price_change_on_an_evergreen_contract_holds_beyond_twelve_months(tmp_
     assert [(i, a) for i, _, a in stacked_findings(load(tmp_path, t))] == [("L2", 120_000)]  # (2.00 - 1.00) x 1,200
 
 
+def test_a_withdrawn_line_is_not_warned_for_claiming_again(tmp_path) -> None:
+    t = stacked_pair("2.00")
+    t["Schemes"].append(["S0", "Old scheme", "Surgery", "Clinical consumables", "Owner", "fully_developed",
+                         "WITHDRAWN", "false", "QIA-0"])
+    t["SavingLines"][2][1] = "S0"  # L2 withdrawn: it claims nothing, so nothing of L1's is claimed again
+    ty = load(tmp_path, t)
+    assert stacked_findings(ty) == []
+    assert "R-DUP-3" not in rules_of(ty, "L2")
+
+
 def test_a_line_inside_the_first_ones_window_is_a_duplicate_not_a_stack(tmp_path) -> None:
     ty = load(tmp_path, stacked_pair("2.00", go_live="2025-10-01"))
     assert sorted(rules_of(ty, "L2")) == ["R-DUP-1", "R-ELG-1"]

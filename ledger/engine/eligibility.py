@@ -152,7 +152,8 @@ def stacked(lines: pd.DataFrame, start: pd.Series, holds_until: pd.Series, dupli
     the same product and cost centre, changed the price (its two prices differ) or the volume (it
     gives a baseline volume), and still held when it went live: `holds_until` is the day each
     line's change stops holding (the contract or line end, or the month it stopped). Duplicates
-    (R-DUP-1) take no part: theirs is another line's change, and they count nothing. Columns
+    (R-DUP-1) take no part: theirs is another line's change, and they count nothing; nor do lines
+    stopped before they went live (withdrawn, rejected). Columns
     `price_after` and `volume_after` (line ids, missing where there is none); ties on go-live
     go to the higher id, the later of two lines going live the same day.
     """
@@ -162,9 +163,9 @@ def stacked(lines: pd.DataFrame, start: pd.Series, holds_until: pd.Series, dupli
                           "until": holds_until.to_numpy(),
                           "price": (lines["baseline_micro"] != lines["new_micro"]).to_numpy() | ~volume,
                           "volume": volume})
-    frame = frame[(frame["product_code"].fillna("").str.strip() != "") & duplicate_of.isna().to_numpy()]
-    pairs = frame.merge(frame[frame["start"] < frame["until"]], on=["product_code", "cost_centre"],
-                        suffixes=("", "_before"))
+    frame = frame[(frame["product_code"].fillna("").str.strip() != "") & duplicate_of.isna().to_numpy()
+                  & (frame["start"] < frame["until"])]  # a line stopped before it went live claims nothing
+    pairs = frame.merge(frame, on=["product_code", "cost_centre"], suffixes=("", "_before"))
     pairs = pairs[(pairs["start_before"] < pairs["start"]) & (pairs["start"] < pairs["until_before"])]
     pairs = pairs.sort_values(["start_before", "line_id_before"])
     out = pd.DataFrame(index=pd.Index(lines["line_id"], name="line_id"))
