@@ -229,6 +229,14 @@ def test_the_latest_earlier_change_is_the_one_stacked_on(tmp_path) -> None:
     assert "line L3 (live 2026-06-01)" in stacked_findings(ty)[0][1]
 
 
+def test_a_line_that_leaves_the_price_as_it_was_does_not_hide_the_change_before_it(tmp_path) -> None:
+    t = stacked_pair("2.00", go_live="2027-06-01")
+    t["SavingLines"].append(line("L3", "2.00", "2.00", "1200", "2026-05-01", product="GLOVE"))  # no price change
+    ty = load(tmp_path, t)
+    assert [(i, a) for i, _, a in stacked_findings(ty)] == [("L2", 120_000)]  # (2.00 - 1.00) x 1,200, L1's
+    assert "line L1 (live 2025-04-01)" in stacked_findings(ty)[0][1]
+
+
 def test_a_stacked_volume_line_is_measured_from_the_volume_after_the_first(tmp_path) -> None:
     t = base()
     t["SavingLines"][0] += ["baseline_volume"]

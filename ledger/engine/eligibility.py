@@ -161,7 +161,7 @@ def stacked(lines: pd.DataFrame, start: pd.Series, holds_until: pd.Series, dupli
     frame = pd.DataFrame({"line_id": lines["line_id"].to_numpy(), "product_code": lines["product_code"].to_numpy(),
                           "cost_centre": lines["cost_centre"].to_numpy(), "start": start.to_numpy(),
                           "until": holds_until.to_numpy(),
-                          "price": (lines["baseline_micro"] != lines["new_micro"]).to_numpy() | ~volume,
+                          "price": (lines["baseline_micro"] != lines["new_micro"]).to_numpy(),
                           "volume": volume})
     frame = frame[(frame["product_code"].fillna("").str.strip() != "") & duplicate_of.isna().to_numpy()
                   & (frame["start"] < frame["until"])]  # a line stopped before it went live claims nothing
