@@ -237,6 +237,12 @@ def test_a_line_that_leaves_the_price_as_it_was_does_not_hide_the_change_before_
     assert "line L1 (live 2025-04-01)" in stacked_findings(ty)[0][1]
 
 
+def test_an_avoided_price_rise_after_a_reduction_is_not_a_stack(tmp_path) -> None:
+    t = stacked_pair("1.20", "1.00")  # L2: the supplier's proposed rise from £1.00 to £1.20 resisted
+    t["SavingLines"][2][6] = "COST_AVOIDANCE_PRICE_INCREASE"  # its baseline is the quoted price, above by design
+    assert stacked_findings(load(tmp_path, t)) == []
+
+
 def test_a_stacked_volume_line_is_measured_from_the_volume_after_the_first(tmp_path) -> None:
     t = base()
     t["SavingLines"][0] += ["baseline_volume"]

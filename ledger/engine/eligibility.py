@@ -153,7 +153,8 @@ def stacked(lines: pd.DataFrame, start: pd.Series, holds_until: pd.Series, dupli
     gives a baseline volume), and still held when it went live: `holds_until` is the day each
     line's change stops holding (the contract or line end, or the month it stopped). Duplicates
     (R-DUP-1) take no part: theirs is another line's change, and they count nothing; nor do lines
-    stopped before they went live (withdrawn, rejected). Columns
+    stopped before they went live (withdrawn, rejected). A cost avoidance line is measured from a
+    counterfactual price (the rise resisted, the quotes beaten), never stacked on another. Columns
     `price_after` and `volume_after` (line ids, missing where there is none); ties on go-live
     go to the higher id, the later of two lines going live the same day.
     """
@@ -165,7 +166,8 @@ def stacked(lines: pd.DataFrame, start: pd.Series, holds_until: pd.Series, dupli
                           "volume": volume})
     frame = frame[(frame["product_code"].fillna("").str.strip() != "") & duplicate_of.isna().to_numpy()
                   & (frame["start"] < frame["until"])]  # a line stopped before it went live claims nothing
-    pairs = frame.merge(frame, on=["product_code", "cost_centre"], suffixes=("", "_before"))
+    later = frame[~lines["benefit_type"].isin(AVOIDANCE_TYPES).to_numpy()[frame.index]]  # R-INF-1: a quoted price
+    pairs = later.merge(frame, on=["product_code", "cost_centre"], suffixes=("", "_before"))
     pairs = pairs[(pairs["start_before"] < pairs["start"]) & (pairs["start"] < pairs["until_before"])]
     pairs = pairs.sort_values(["start_before", "line_id_before"])
     out = pd.DataFrame(index=pd.Index(lines["line_id"], name="line_id"))
