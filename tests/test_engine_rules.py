@@ -185,6 +185,14 @@ def test_a_stacked_line_claims_again_no_more_than_it_claims(tmp_path) -> None:
     assert [a for _, _, a in stacked_findings(ty)] == [36_000]  # (1.50 - 1.20) x 1,200
 
 
+def test_a_stacked_one_off_benefit_claims_again_once_not_a_year(tmp_path) -> None:
+    t = one_line(product="GLOVE")
+    t["SavingLines"].append(line("L2", "2.00", "1.90", "1200", "2026-06-01", product="GLOVE", kind="REBATE"))
+    ty = load(tmp_path, t)
+    [(_, message, amount)] = stacked_findings(ty)
+    assert (message.endswith(": £120.00 of line L1's saving is claimed again"), amount) == (True, 12_000)
+
+
 def test_a_stacked_line_measured_from_the_new_price_is_clean(tmp_path) -> None:
     ty = load(tmp_path, stacked_pair("1.00"))
     assert stacked_findings(ty) == []

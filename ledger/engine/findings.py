@@ -152,7 +152,8 @@ def check_stacked(fig: Figures) -> list[Finding]:
                 f"measured from a {effect} of {shown(stated[i])}, but line {first.name} (live {first.go_live}) "
                 f"already took product {row.product_code} at cost centre {row.cost_centre} to {shown(after[i])}; "
                 f"stacked schemes are measured one after the other, so this line starts from {shown(after[i])}: "
-                f"£{from_pence(twice[i]):,} a year of line {first.name}'s saving is claimed again", int(twice[i])))
+                f"£{from_pence(twice[i]):,}{'' if row.one_off else ' a year'} of line {first.name}'s saving is "
+                "claimed again", int(twice[i])))
     return out
 
 
