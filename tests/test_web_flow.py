@@ -7,8 +7,9 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
-from ledger import audit, calendar
+from ledger import audit, calendar, models
 from ledger.register.load import import_register
 from ledger.register.parse import parser_for
 from ledger.register.spec import SHEET_BY_NAME
@@ -124,6 +125,28 @@ def test_only_draft_lines_can_be_edited(tmp_path) -> None:
     refused = pat.post("/t/RT1/lines/W4/edit", new_line_form("W4", new_price="7.00"))
     assert refused.status_code == 400
     assert "line W4 is PLAN_APPROVED: only a draft line (IDEA or PROPOSED) can be edited" in refused.text
+
+
+def test_a_line_form_carries_the_optional_columns_and_an_edit_keeps_them(tmp_path) -> None:
+    """E3's baseline volume, activity factor and growth funding, and R-INF-3's index and its approval."""
+    engine = ledger(tmp_path)
+    pat = Web(engine).as_user("pat")
+    optional = {"baseline_volume": "1440", "activity_factor": "1.05", "growth_funded": "false",
+                "counterfactual_index": "CPI", "counterfactual_approval": ""}
+    assert pat.post("/t/RT1/new-line", new_line_form("W5", **optional)).status_code == 303
+    assert "the baseline price was set from CPI; no approval of that index is recorded, so the line is not " \
+           "cash-releasing" in pat.get("/t/RT1/lines/W5").text
+    form = pat.get("/t/RT1/lines/W5/edit").text
+    assert all(f'name="{k}"' in form for k in optional)
+    assert 'value="1440"' in form and 'value="1.05"' in form and 'value="CPI"' in form
+    edited = new_line_form("W5", **{**optional, "new_price": "7.50", "counterfactual_approval": "FIN-7"})
+    assert pat.post("/t/RT1/lines/W5/edit", edited).status_code == 303
+    assert "the baseline price was set from CPI; its use is approved" in pat.get("/t/RT1/lines/W5").text
+    with engine.connect() as conn:
+        row = conn.execute(select(models.SavingLine).where(models.SavingLine.line_id == "W5")).mappings().one()
+    assert (row["new_micro"], row["baseline_volume_milli"], row["activity_factor_ppm"], row["growth_funded"],
+            row["counterfactual_index"], row["counterfactual_approval"]) == (7_500_000, 1_440_000, 1_050_000, False,
+                                                                             "CPI", "FIN-7")
 
 
 def test_evidence_is_stored_by_its_hash_and_served_back(tmp_path) -> None:

@@ -26,7 +26,8 @@ LINES = models.SavingLine.__table__
 DRAFT = ("IDEA", "PROPOSED")  # the statuses in which a line's fields may still be edited on the web
 LINE_FORM = ("line_id", "scheme_id", "contract_id", "product_code", "cost_centre", "subjective", "benefit_type",
              "attribution", "tower_enabled", "baseline_price", "new_price", "unit", "annual_volume", "go_live",
-             "end_date", "one_off_costs", "notes")
+             "end_date", "one_off_costs", "notes", "baseline_volume", "activity_factor", "growth_funded",
+             "counterfactual_index", "counterfactual_approval")  # every SavingLines column but created_by
 
 
 class FormErrors(LedgerError):

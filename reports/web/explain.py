@@ -31,6 +31,12 @@ def checks(fact: pd.Series, policy: Policy) -> list[dict]:
         out.append({"rule": "R-ELG-5", "ok": False, "title": "Revenue efficiency",
                     "text": f"a {_label(kind)} benefit is reported on its own, never as CIP"})
     cash = bool(fact["cash_releasing"])
+    if fact["counterfactual_index"]:
+        approved = not fact["index_unapproved"]
+        out.append({"rule": "R-INF-3", "ok": approved, "title": "Counterfactual index approved",
+                    "text": f"the baseline price was set from {fact['counterfactual_index']}; "
+                            + ("its use is approved" if approved else
+                               "no approval of that index is recorded, so the line is not cash-releasing")})
     out.append({"rule": "R-ELG-2", "ok": cash, "title": "Cash-releasing",
                 "text": (f"a {_label(kind)} saving lowers what the trust spends, so it can count"
                          if cash else f"a {_label(kind)} saving does not release cash (cost avoidance or a "

@@ -82,7 +82,10 @@ def _current_values(request: Request, trust: str, line_id: str) -> dict:
             "baseline_price": scaled(found["baseline_micro"], 6), "new_price": scaled(found["new_micro"], 6),
             "annual_volume": scaled(found["annual_volume_milli"], 3),
             "one_off_costs": scaled(found["one_off_costs_pence"], 2) if found["one_off_costs_pence"] else "",
-            "tower_enabled": "true" if found["tower_enabled"] else "false"}
+            "tower_enabled": "true" if found["tower_enabled"] else "false",
+            "baseline_volume": scaled(found["baseline_volume_milli"], 3),
+            "activity_factor": scaled(found["activity_factor_ppm"], 6),
+            "growth_funded": "" if found["growth_funded"] is None else str(found["growth_funded"]).lower()}
 
 
 @router.get("/t/{trust}/lines/{line_id}/edit")
