@@ -193,6 +193,13 @@ def test_a_stacked_one_off_benefit_claims_again_once_not_a_year(tmp_path) -> Non
     assert (message.endswith(": £120.00 of line L1's saving is claimed again"), amount) == (True, 12_000)
 
 
+def test_a_stacked_line_claims_again_no_more_than_the_earlier_line_saved(tmp_path) -> None:
+    ty = load(tmp_path, stacked_pair("2.50"))  # from £2.50, above even L1's own £2.00 before
+    [(_, message, amount)] = stacked_findings(ty)
+    assert amount == 120_000  # (2.00 - 1.00) x 1,200: L1's saving; the other £0.50 a unit is not L1's
+    assert message.startswith("measured from a price of £2.50, but line L1")
+
+
 def test_a_stacked_line_measured_from_the_new_price_is_clean(tmp_path) -> None:
     ty = load(tmp_path, stacked_pair("1.00"))
     assert stacked_findings(ty) == []

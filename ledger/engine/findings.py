@@ -128,10 +128,10 @@ def check_stacked(fig: Figures) -> list[Finding]:
     """R-DUP-3: a line stacked on an earlier one is measured from the price (or volume) after it.
 
     A baseline above the earlier line's new price (or a baseline volume above its new volume)
-    claims part of that line's saving again: `(P0 - P1 before) x Q` a year, or `P0 x (Q0 - Q1
-    before)`. Which baseline is right is finance's call (the price may have risen again since,
-    R-TIM-4), so the rule warns, naming the earlier line and the amount claimed twice, and the
-    register is counted as it stands.
+    claims part of that line's saving again: the overlap of the two changes, `(min(P0, P0
+    before) - max(P1, P1 before)) x Q` a year, or the same of volumes times P0. Which baseline is
+    right is finance's call (the price may have risen again since, R-TIM-4), so the rule warns,
+    naming the earlier line and the amount claimed twice, and the register is counted as it stands.
     """
     f = fig.lines
     by_id = f.set_index("line_id")
@@ -143,8 +143,11 @@ def check_stacked(fig: Figures) -> list[Finding]:
         earlier = by_id.loc[later[f"{effect}_after"]]
         stated = later[stated_col].to_numpy(np.int64)
         after = earlier[new_col].to_numpy(np.int64)
-        claimed_to = np.maximum(after, later[new_col].to_numpy(np.int64))  # no more than the line claims itself
-        twice = div_round(exact_product(stated - claimed_to, later[other_col].to_numpy(np.int64)), UNITS_PER_PENNY)
+        # the overlap of the two changes: no more than the line claims, nor than the earlier line changed
+        claimed_from = np.minimum(stated, earlier[stated_col].to_numpy(np.int64))
+        claimed_to = np.maximum(after, later[new_col].to_numpy(np.int64))
+        twice = div_round(exact_product(claimed_from - claimed_to, later[other_col].to_numpy(np.int64)),
+                          UNITS_PER_PENNY)
         for i in np.flatnonzero(twice > 0):
             row, first = later.iloc[i], earlier.iloc[i]
             out.append(Finding(
