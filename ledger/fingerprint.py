@@ -80,7 +80,7 @@ def _frame_text(frame: pd.DataFrame) -> list[str]:
 def _added_and_empty(frame: pd.DataFrame, column: str) -> bool:
     """A column added after fingerprints were first taken (`models.ADDED_LINE_COLUMNS`) that holds
     nothing: left out, so data that has none of it fingerprints as it did before the column existed."""
-    return column in ADDED_LINE_COLUMNS and not (frame[column].fillna("").astype(str) != "").any()
+    return column in ADDED_LINE_COLUMNS and not (frame[column].astype(object).fillna("").astype(str) != "").any()
 
 
 def fingerprint(frames: Frames) -> str:

@@ -40,7 +40,7 @@ def unapproved_index(lines: pd.DataFrame) -> pd.Series:
     """R-INF-3: a counterfactual index (CPI, an ONS PPI series, contract indexation) may be used only
     with its policy approval recorded on the line: lines that name an index and no approval."""
     def given(column: str) -> pd.Series:
-        return lines[column].fillna("").astype(str).str.strip() != ""
+        return lines[column].astype(object).fillna("").astype(str).str.strip() != ""
 
     return given("counterfactual_index") & ~given("counterfactual_approval")
 

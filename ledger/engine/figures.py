@@ -92,7 +92,7 @@ def line_facts(frames: Frames, policy: Policy) -> pd.DataFrame:
         "division": schemes["division"].reindex(lines["scheme_id"]).fillna("").to_numpy(),
     })
     facts["cash_releasing"] = elig.cash_releasing(lines, has_budget, policy).to_numpy()
-    facts["counterfactual_index"] = lines["counterfactual_index"].fillna("").to_numpy()
+    facts["counterfactual_index"] = lines["counterfactual_index"].astype(object).fillna("").to_numpy()
     facts["index_unapproved"] = elig.unapproved_index(lines).to_numpy()  # R-INF-3
     # R-TIM-1: recurrent only if it can persist 12 months and its budget reduction (if any) is recurrent.
     persists = full >= phasing.add_months(go_live, 12)
