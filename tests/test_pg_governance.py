@@ -73,6 +73,18 @@ def test_the_database_refuses_raw_edits(pg_url, tmp_path):
     assert audit.verify(engine).problems == ()
 
 
+def test_the_database_refuses_raw_edits_of_a_locked_lines_counterfactual_index(pg_url, tmp_path):
+    """R-INF-3's columns (migration 0005) are frozen by the database like the rest of a locked line."""
+    engine = open_ledger(pg_url)
+    import_register(engine, write_register(tmp_path / "register", SignOffs=APPROVALS))
+    periods.close_period(engine, "RG1", "2026-03", "Fin Accountant", now=APRIL)
+    assert refused(engine, "UPDATE savingline SET counterfactual_approval = 'FIN-POL-1' WHERE line_id = 'L1'") == (
+        "savings: line L1 of RG1 is validated: UPDATE refused (R-GOV-4); reverse it instead")
+    assert refused(engine, "UPDATE savingline SET counterfactual_index = 'CPI' WHERE line_id = 'L2'") == (
+        "savings: line L2 of RG1 is in a closed month (closed through 2026-03): UPDATE refused")
+    assert audit.verify(engine).problems == ()
+
+
 def test_the_library_works_inside_the_database_guards(pg_url, tmp_path):
     engine = open_ledger(pg_url)
     folder = write_register(tmp_path / "register", SignOffs=APPROVALS)

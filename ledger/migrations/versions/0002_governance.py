@@ -125,8 +125,6 @@ def downgrade() -> None:
 
 def _pg_guards() -> list[str]:
     """PL/pgSQL functions and triggers; every refusal names the rule and the way to correct it."""
-    old = ", ".join(f"OLD.{c}" for c in LINE_COLUMNS)
-    new = ", ".join(f"NEW.{c}" for c in LINE_COLUMNS)
     statements = [
         """CREATE OR REPLACE FUNCTION savings_closed_through(p_trust text) RETURNS integer
            LANGUAGE sql STABLE AS $$ SELECT max(month) FROM periodlock WHERE trust = p_trust $$""",
@@ -137,35 +135,7 @@ def _pg_guards() -> list[str]:
              RAISE EXCEPTION 'savings: % on % refused: these rows are append-only (audit trail and locks)',
                TG_OP, TG_TABLE_NAME;
            END $$""",
-        f"""CREATE OR REPLACE FUNCTION savings_guard_line() RETURNS trigger LANGUAGE plpgsql AS $$
-           DECLARE
-             closed integer;
-             changed boolean := TG_OP <> 'UPDATE' OR ROW({old}) IS DISTINCT FROM ROW({new});
-           BEGIN
-             IF NOT changed THEN RETURN NEW; END IF;
-             IF TG_OP <> 'INSERT' AND EXISTS (SELECT 1 FROM lockedline l
-                                               WHERE l.trust = OLD.trust AND l.line_id = OLD.line_id) THEN
-               RAISE EXCEPTION 'savings: line % of % is validated: % refused (R-GOV-4); reverse it instead',
-                 OLD.line_id, OLD.trust, TG_OP;
-             END IF;
-             IF TG_OP <> 'INSERT' THEN
-               closed := savings_closed_through(OLD.trust);
-               IF closed IS NOT NULL AND (extract(year FROM OLD.go_live)::int * 12
-                                          + extract(month FROM OLD.go_live)::int - 1) <= closed THEN
-                 RAISE EXCEPTION 'savings: line % of % is in a closed month (closed through %): % refused',
-                   OLD.line_id, OLD.trust, savings_month_label(closed), TG_OP;
-               END IF;
-             END IF;
-             IF TG_OP <> 'DELETE' THEN
-               closed := savings_closed_through(NEW.trust);
-               IF closed IS NOT NULL AND (extract(year FROM NEW.go_live)::int * 12
-                                          + extract(month FROM NEW.go_live)::int - 1) <= closed THEN
-                 RAISE EXCEPTION 'savings: line % of % would be in a closed month (closed through %): % refused',
-                   NEW.line_id, NEW.trust, savings_month_label(closed), TG_OP;
-               END IF;
-             END IF;
-             RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-           END $$""",
+        guard_line(LINE_COLUMNS),
         """CREATE OR REPLACE FUNCTION savings_guard_period() RETURNS trigger LANGUAGE plpgsql AS $$
            DECLARE
              r jsonb;
@@ -205,3 +175,39 @@ def _pg_guards() -> list[str]:
         statements.append(f"""CREATE TRIGGER savings_guard BEFORE INSERT OR UPDATE OR DELETE ON {table}
                               FOR EACH ROW EXECUTE FUNCTION savings_guard_period('{column}', '{kind}')""")
     return statements
+
+
+def guard_line(columns: tuple[str, ...]) -> str:
+    """The PL/pgSQL guard of `savingline`: `columns` are the fields a lock or a closed month freezes
+    (migration 0005 reinstalls it with the columns it adds)."""
+    old = ", ".join(f"OLD.{c}" for c in columns)
+    new = ", ".join(f"NEW.{c}" for c in columns)
+    return f"""CREATE OR REPLACE FUNCTION savings_guard_line() RETURNS trigger LANGUAGE plpgsql AS $$
+       DECLARE
+         closed integer;
+         changed boolean := TG_OP <> 'UPDATE' OR ROW({old}) IS DISTINCT FROM ROW({new});
+       BEGIN
+         IF NOT changed THEN RETURN NEW; END IF;
+         IF TG_OP <> 'INSERT' AND EXISTS (SELECT 1 FROM lockedline l
+                                           WHERE l.trust = OLD.trust AND l.line_id = OLD.line_id) THEN
+           RAISE EXCEPTION 'savings: line % of % is validated: % refused (R-GOV-4); reverse it instead',
+             OLD.line_id, OLD.trust, TG_OP;
+         END IF;
+         IF TG_OP <> 'INSERT' THEN
+           closed := savings_closed_through(OLD.trust);
+           IF closed IS NOT NULL AND (extract(year FROM OLD.go_live)::int * 12
+                                      + extract(month FROM OLD.go_live)::int - 1) <= closed THEN
+             RAISE EXCEPTION 'savings: line % of % is in a closed month (closed through %): % refused',
+               OLD.line_id, OLD.trust, savings_month_label(closed), TG_OP;
+           END IF;
+         END IF;
+         IF TG_OP <> 'DELETE' THEN
+           closed := savings_closed_through(NEW.trust);
+           IF closed IS NOT NULL AND (extract(year FROM NEW.go_live)::int * 12
+                                      + extract(month FROM NEW.go_live)::int - 1) <= closed THEN
+             RAISE EXCEPTION 'savings: line % of % would be in a closed month (closed through %): % refused',
+               NEW.line_id, NEW.trust, savings_month_label(closed), TG_OP;
+           END IF;
+         END IF;
+         RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+       END $$"""
