@@ -9,6 +9,7 @@ from ledger import calendar
 from ledger.engine.bridge import bridge
 from ledger.engine.status import NEVER, active_until
 from ledger.engine.summary import lines, summary
+from reports.web import explain
 from tests.ledgers import base, budget, line, load, monthly, signed
 
 FY = "2025/26"
@@ -271,9 +272,9 @@ def test_a_stacked_volume_line_is_measured_from_the_volume_after_the_first(tmp_p
     assert "to 1,200;" in stacked_findings(ty)[0][1]
 
 
-def indexed(index: str, approval: str) -> dict:
+def indexed(index: str, approval: str, **kw) -> dict:
     """The clean line, its baseline price set from a counterfactual index (R-INF-3)."""
-    t = one_line()
+    t = one_line(**kw)
     t["SavingLines"][0] += ["counterfactual_index", "counterfactual_approval"]
     t["SavingLines"][1] += [index, approval]
     return t
@@ -292,6 +293,25 @@ def test_a_baseline_from_an_approved_index_counts(tmp_path) -> None:
     ty = load(tmp_path, indexed("ONS PPI K646", "FIN-POL-2025-07"))
     assert cip(ty) == {"cip": "1200.00", "at_risk": "0.00", "grade": "A"}
     assert rules_of(ty) == []
+
+
+def test_a_waste_line_with_its_budget_removed_is_held_back_by_its_unapproved_index_alone(tmp_path) -> None:
+    ty = load(tmp_path, indexed("CPI", "", kind="WASTE"))
+    assert cip(ty) == {"cip": "0.00", "at_risk": "0.00", "grade": "C"}
+    assert [f.format() for f in ty.findings if f.line_id == "L1"] == [
+        "warning: R-INF-3: line L1: its baseline price was set from CPI, and no policy approval of that index is "
+        "recorded (counterfactual_approval): not cash-releasing until there is one"]
+
+
+def test_an_unapproved_index_on_cost_avoidance_is_not_said_to_hold_back_cash(tmp_path) -> None:
+    ty = load(tmp_path, indexed("CPI", "", kind="COST_AVOIDANCE_TENDER"))
+    assert [f.format() for f in ty.findings if f.line_id == "L1"] == [
+        "info: R-INF-1: line L1: cost avoidance: not cash-releasing",
+        "warning: R-INF-3: line L1: its baseline price was set from CPI, and no policy approval of that index is "
+        "recorded (counterfactual_approval)"]
+    fact = ty.figures.lines.set_index("line_id").loc["L1"]
+    assert [c["text"] for c in explain.checks(fact, ty.policy) if c["rule"] == "R-INF-3"] == [
+        "the baseline price was set from CPI; no approval of that index is recorded"]
 
 
 def test_cost_avoidance_is_never_cip(tmp_path) -> None:

@@ -190,7 +190,7 @@ def check_not_cash(fig: Figures) -> list[Finding]:
         _each(f, kind == "CAPITAL", "R-ELG-5", "info", lambda r: "capital: never revenue CIP")
         + _each(f, kind == "INCOME", "D2", "info", lambda r: "income: reported as income CIP, not a procurement saving")
         + _each(f, kind == "NON_EFFICIENCY", "D1", "info", lambda r: "non-efficiency (a cut): kept out of efficiency")
-        + _each(f, non_cash & kind.isin(elig.CASH_PATH_TYPES), "R-ELG-3", "info",
+        + _each(f, non_cash & kind.isin(elig.CASH_PATH_TYPES) & ~f["has_budget"], "R-ELG-3", "info",
                 lambda r: "non-financial benefit: no budget removed for it, so no cash path")
         + _each(f, non_cash & kind.isin(elig.AVOIDANCE_TYPES), "R-INF-1", "info",
                 lambda r: "cost avoidance: not cash-releasing")
@@ -204,7 +204,8 @@ def check_counterfactual_index(fig: Figures) -> list[Finding]:
     f = fig.lines
     return _each(f, f["index_unapproved"], "R-INF-3", "warning",
                  lambda r: f"its baseline price was set from {r.counterfactual_index}, and no policy approval of "
-                           "that index is recorded (counterfactual_approval): not cash-releasing until there is one")
+                           "that index is recorded (counterfactual_approval)"
+                           + (": not cash-releasing until there is one" if r.index_holds_back_cash else ""))
 
 
 def check_recurrence(fig: Figures) -> list[Finding]:

@@ -36,7 +36,8 @@ def checks(fact: pd.Series, policy: Policy) -> list[dict]:
         out.append({"rule": "R-INF-3", "ok": approved, "title": "Counterfactual index approved",
                     "text": f"the baseline price was set from {fact['counterfactual_index']}; "
                             + ("its use is approved" if approved else
-                               "no approval of that index is recorded, so the line is not cash-releasing")})
+                               "no approval of that index is recorded, so the line is not cash-releasing"
+                               if fact["index_holds_back_cash"] else "no approval of that index is recorded")})
     out.append({"rule": "R-ELG-2", "ok": cash, "title": "Cash-releasing",
                 "text": (f"a {_label(kind)} saving lowers what the trust spends, so it can count"
                          if cash else f"a {_label(kind)} saving does not release cash (cost avoidance or a "
