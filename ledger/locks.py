@@ -11,6 +11,7 @@ with a message that says the correction is a reversal plus a new entry.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -100,6 +101,18 @@ def _show(column: str, value: object) -> str:
     if column == "month":
         return calendar.month_label(int(value))
     return str(value)
+
+
+def _held_as_extra(column: str, value: object, stored: Mapping) -> bool:
+    """True when `column` is one added after the line was stored (`models.ADDED_LINE_COLUMNS`), so the
+    register that had it then kept it in the line's `extra`, and it still says `value` there: the
+    same register, not a change."""
+    if column not in models.ADDED_LINE_COLUMNS or stored[column] not in ("", None) or not stored.get("extra"):
+        return False
+    try:
+        return json.loads(stored["extra"]).get(column) == value
+    except (ValueError, AttributeError):
+        return False
 
 
 class ImportGuard:
@@ -200,7 +213,7 @@ class ImportGuard:
         for column in spec.fields:
             if sheet == "Evidence" and column in ("sha256", "file") and row.get(column) in (None, ""):
                 continue  # the register may leave the hash to the ledger
-            if full[column] != stored[column]:
+            if full[column] != stored[column] and not _held_as_extra(column, full[column], stored):
                 line = stored["line_id"]
                 self._add(sheet, row, column, f"{self._why(stored, spec)}, so its {REGISTER_NAMES.get(column, column)} "
                                               f"cannot change ({_show(column, stored[column])} -> "

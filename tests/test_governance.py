@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from ledger import audit, calendar, evidence, governance, models
 from ledger.db import open_ledger
@@ -178,6 +178,28 @@ def test_a_validated_lines_counterfactual_index_is_locked_and_older_locks_still_
         f"{folder}/SavingLines.csv:2:counterfactual_index: line L1 is validated (R-GOV-4), so its "
         "counterfactual_index cannot change ((empty) -> CPI); the correction is a reversal (savings reverse L1 "
         "--reason ...) and a new line")
+
+
+def test_a_register_that_carried_the_counterfactual_index_as_an_extra_column_re_imports_after_the_upgrade(tmp_path):
+    """Before migration 0005 a register column `counterfactual_index` was kept in the line's `extra`;
+    re-importing the same register afterwards is not a change to the validated line."""
+    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+    folder = write_register(tmp_path / "register", SignOffs=APPROVALS)
+    import_register(engine, folder)
+    with engine.begin() as conn:  # what a ledger imported before migration 0005 holds for that register
+        conn.execute(update(models.SavingLine.__table__).where(models.SavingLine.line_id == "L1")
+                     .values(extra='{"counterfactual_index": "CPI"}'))
+    edit(folder, "SavingLines", "created_by,notes\n", "created_by,notes,counterfactual_index\n")
+    edit(folder, "SavingLines", "2025-11-01,,,Pat Procurement,\n", "2025-11-01,,,Pat Procurement,,CPI\n")
+    edit(folder, "SavingLines", "FOAM-10,CC20", "FOAM-10,CC21")  # L2, a draft line, changes
+    import_register(engine, folder)
+    with engine.connect() as conn:
+        stored = conn.execute(select(models.SavingLine.line_id, models.SavingLine.cost_centre,
+                                     models.SavingLine.counterfactual_index, models.SavingLine.extra)
+                              .order_by(models.SavingLine.line_id)).all()
+    assert [tuple(r) for r in stored] == [("L1", "CC10", "", '{"counterfactual_index": "CPI"}'),
+                                          ("L2", "CC21", "", "")]
+    assert audit.verify(engine).problems == ()
 
 
 def test_a_validated_line_cannot_leave_the_register_nor_lose_its_sign_offs(tmp_path):
