@@ -149,7 +149,10 @@ class ImportGuard:
         conds: list[ColumnElement] = []
         if self.closed is not None:
             bound = self.closed if spec.dated == "month" else calendar.last_day(self.closed)
-            conds.append(table.c[spec.dated] <= bound)
+            dated = table.c[spec.dated]
+            # evidence with no capture date is in no closed month: false, not SQL's unknown (under
+            # which the row was neither deleted nor kept, and the importer inserted it a second time)
+            conds.append(dated.is_not(None) & (dated <= bound))
         if self.locked:
             line = table.c.line_id.in_(select(LOCKED_LINES.c.line_id).where(LOCKED_LINES.c.trust == self.trust))
             conds.append(line)

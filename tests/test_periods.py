@@ -87,6 +87,18 @@ def test_open_months_still_take_new_rows(closed):
         import_register(engine, folder)
 
 
+def test_evidence_with_no_capture_date_is_not_held_by_a_close(closed):
+    """A closed month keeps rows dated in it; evidence with no date is in no month, so a re-import
+    replaces it like any open row (it was once neither deleted nor kept, and went in twice)."""
+    engine, folder, _ = closed
+    (folder / "Evidence.csv").write_text("evidence_id,line_id,type\nEV1,L2,contract\n")
+    assert import_register(engine, folder).rows["Evidence"] == 1
+    (folder / "Actuals.csv").write_text((folder / "Actuals.csv").read_text() + "L1,2026-04,1900,3.40\n")
+    assert import_register(engine, folder).rows["Evidence"] == 1
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT evidence_id, line_id FROM evidence")).all() == [("EV1", "L2")]
+
+
 @pytest.mark.parametrize(("action", "message"), [
     (lambda e: governance.signoff(e, "L2", "finance", "Fin Accountant", True, on=date(2026, 3, 15)),
      "2026-03 is closed for RG1 (closed through 2026-03, lock RG1-2026-03-"),
