@@ -233,7 +233,7 @@ def lines_cmd(trust: TrustOption, db_url: DbOption = None, as_at: AsAtOption = N
 
     Example: savings lines --trust RX1 --json
     """
-    ty = open_trust(db_url, trust, as_at, policy)
+    ty = open_trust(db_url, trust, as_at, policy, check_fy(fy) if fy else None)
     data = summ.lines(ty)
     if as_json:
         emit_json(data)

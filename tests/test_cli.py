@@ -46,6 +46,20 @@ def test_the_summary_footer_names_the_check_of_the_exceptions_it_counted(tmp_pat
                                             f"2025-03-31 --db {url})"  # before L1's sign-offs (a check today: none)
 
 
+def test_lines_for_a_past_year_are_as_at_its_end_like_its_summary(tmp_path) -> None:
+    """Signed off after 2025/26 ended, L1 counted nothing in that year's summary; its line list agrees."""
+    t = one_line()
+    t["SignOffs"][1:] = signed("L1", date="2026-05-01")
+    url = ledger(tmp_path, t)
+    summary = json.loads(runner.invoke(app, ["summary", "--trust", "RT1", "--fy", "2025/26", "--db", url,
+                                             "--json"]).output)
+    listed = json.loads(runner.invoke(app, ["lines", "--trust", "RT1", "--fy", "2025/26", "--db", url,
+                                            "--json"]).output)
+    table = runner.invoke(app, ["lines", "--trust", "RT1", "--fy", "2025/26", "--db", url]).output
+    assert summary["cip"]["delivered"] == listed[0]["cip"]["2025/26"] == "0.00"
+    assert "£1,200.00  £0.00  £1,200.00  R-ELG-1" in table  # delivered, CIP, at risk
+
+
 def test_clean_check_prints_nothing_and_exits_0(tmp_path) -> None:
     url = ledger(tmp_path)
     result = runner.invoke(app, ["check", "--trust", "RT1", "--db", url])
