@@ -231,7 +231,8 @@ def pipeline(ty: TrustYear, fy: str) -> Pipeline:
         by_rag = tuple(int(group.loc[group["rag"] == r, "forecast"].sum()) for r in RAGS)
         rows.append(PipelineRow(maturity or "not recorded", len(group), int(group["plan"].sum()),
                                 int(group["forecast"].sum()), risk_adjusted(lines, policy), by_rag))
-    waiting = cash["duplicate_of"].isna()  # R-DUP-1: no step would make a duplicate count
+    # R-DUP-1: no step would make a duplicate count; nor a stopped line, which takes no further step (R-GOV-1)
+    waiting = cash["duplicate_of"].isna() & ~cash["status"].isin(status.STOPPED)
     steps = (("QIA approval", "R-GOV-2", waiting & ~cash["qia_ok"]),
              ("sign-off (budget holder and finance)", "R-ELG-1", waiting & ~cash["validated"]),
              ("budget removal", "R-ELG-1a", waiting & cash["validated"] & cash["qia_ok"] & (

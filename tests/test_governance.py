@@ -283,6 +283,22 @@ def test_a_withdrawn_line_is_final(ledger):
     assert (months.loc[:24306] > 0).all() and (months.loc[24307:] == 0).all()  # (ok) Aug 2025 = month 24307
 
 
+def test_a_withdrawn_line_is_not_said_to_wait_for_sign_off(ledger):
+    """L1 delivered November to March unsigned, then was withdrawn: no sign-off can come now (it is
+    final), so neither `savings check` nor the pack's pipeline asks for one."""
+    from reports import pack_sections
+
+    engine, _ = ledger
+    step(engine, "L1", "WITHDRAWN", "procurement", reason="contract not renewed", on=date(2026, 4, 10))
+    ty = load_trust(engine, "RG1")
+    assert [(f.rule_id, f.severity) for f in ty.findings if f.line_id == "L1" and f.rule_id != "R-REV-1"] == \
+        [("R-GOV-1", "info")]
+    waiting = {w.step: w.lines for w in pack_sections.pipeline(ty, "2025/26").awaiting}
+    assert waiting["sign-off (budget holder and finance)"] == 1  # L2 (IDEA) only
+    before = load_trust(engine, "RG1", date(2026, 3, 31))  # (ok) as known before the withdrawal it still waited
+    assert [f.rule_id for f in before.findings if f.line_id == "L1"] == ["R-ELG-1"]
+
+
 def test_unknown_and_ambiguous_lines_are_named(ledger, tmp_path):
     engine, _ = ledger
     with pytest.raises(LedgerError, match="line NOPE is not in the ledger"):

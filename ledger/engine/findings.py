@@ -19,6 +19,7 @@ from ledger import calendar
 from ledger.engine import eligibility as elig
 from ledger.engine.figures import Figures
 from ledger.engine.phasing import UNITS_PER_PENNY
+from ledger.engine.status import STOPPED
 from ledger.money import div_round, exact_product, from_micro, from_pence
 
 
@@ -86,7 +87,8 @@ def check_segregation(fig: Figures) -> list[Finding]:
 def check_signed_off(fig: Figures) -> list[Finding]:
     """R-ELG-1: a cash-releasing line counts only once budget holder and finance have approved it."""
     f = fig.lines
-    mask = f["cash_releasing"] & ~f["validated"] & ~f["self_signed"] & ~f["same_person"]
+    # A stopped line (withdrawn, rejected, reversed) can no longer be signed off: R-GOV-1 / R-REV-1 say why.
+    mask = f["cash_releasing"] & ~f["validated"] & ~f["self_signed"] & ~f["same_person"] & ~f["status"].isin(STOPPED)
     roles = " and ".join(fig.policy.signoff_roles_required)
     return _each(f, mask & ~f["rejected"], "R-ELG-1", "warning",
                  lambda r: f"not validated: needs approval by {roles}; nothing counts as CIP until then") + \
