@@ -299,6 +299,18 @@ def test_a_withdrawn_line_is_not_said_to_wait_for_sign_off(ledger):
     assert [f.rule_id for f in before.findings if f.line_id == "L1"] == ["R-ELG-1"]
 
 
+def test_a_line_removed_from_the_register_keeps_its_history(ledger):
+    """L2 (IDEA, never locked) is dropped from the register after it was proposed; its audit trail stays readable."""
+    engine, folder = ledger
+    step(engine, "L2", "PROPOSED", "procurement")
+    edit(folder, "SavingLines", "L2,S1,C1,FOAM-10,CC20,non_pay,PRODUCT_SWITCH,local,false,2.50,2.00,each,24000,"
+                                "2025-06-01,,,Pat Procurement,\n", "")
+    import_register(engine, folder)
+    assert [(e["action"], e["to_status"]) for e in governance.history(engine, "L2")] == [("status", "PROPOSED")]
+    with pytest.raises(LedgerError, match="line NOPE is not in the ledger"):
+        governance.history(engine, "NOPE")
+
+
 def test_unknown_and_ambiguous_lines_are_named(ledger, tmp_path):
     engine, _ = ledger
     with pytest.raises(LedgerError, match="line NOPE is not in the ledger"):
