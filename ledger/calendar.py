@@ -68,9 +68,10 @@ def parse_month(text: str) -> int:
     m = _MONTH.match(text.strip()[:7])
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ValueError(f"not a month like 2025-11 ({text!r})")
-    if not FIRST_YEAR <= int(m.group(1)) <= LAST_YEAR:
-        raise ValueError(f"{text.strip()} is outside the years the ledger holds ({FIRST_YEAR} to {LAST_YEAR})")
-    return int(m.group(1)) * 12 + int(m.group(2)) - 1
+    index = int(m.group(1)) * 12 + int(m.group(2)) - 1
+    if not FIRST_YEAR * 12 + 3 <= index <= LAST_YEAR * 12 + 11:  # from April of the first year the ledger holds
+        raise ValueError(f"{text.strip()} is outside the years the ledger holds ({FIRST_YEAR}-04 to {LAST_YEAR}-12)")
+    return index
 
 
 def days_in_month(index: int) -> int:

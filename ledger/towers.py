@@ -163,6 +163,8 @@ def local_rate(frames: Frames, fig: Figures, fy: str) -> tuple[Decimal | None, s
         if policy.local_savings_rate is None:
             return None, "L not configured: policy says fixed but gives no local_savings_rate"
         return policy.local_savings_rate, f"fixed rate {policy.local_savings_rate} (policy)"
+    if calendar.parse_fy(fy) == calendar.FIRST_YEAR:
+        return None, f"L not configured: the ledger holds no year before {fy}"
     prior = calendar.fy_label(calendar.parse_fy(fy) - 1)
     act = frames.activity[frames.activity["fy"] == prior]
     spend = int(frames.tower_spend.loc[frames.tower_spend["fy"] == prior, "spend_pence"].sum())

@@ -100,6 +100,15 @@ def test_financial_year_labels() -> None:
     assert calendar.fy_label(calendar.parse_fy("2998/99")) == "2998/99"
 
 
+def test_a_month_of_a_financial_year_the_ledger_does_not_hold_is_refused() -> None:
+    """January to March 1900 are months of 1899/00: refused as the year is, not accepted and then
+    failing wherever the month's year is looked up (a dashboard for 1900-01 answered 500)."""
+    for text in ("1900-01", "1900-03-31"):
+        with pytest.raises(ValueError, match="outside the years the ledger holds"):
+            calendar.parse_month(text)
+    assert calendar.fy_of(calendar.month_start(calendar.parse_month("1900-04"))) == "1900/01"
+
+
 def test_add_months_clamps_to_month_end() -> None:
     assert calendar.add_months(date(2025, 1, 31), 1) == date(2025, 2, 28)
     assert calendar.add_months(date(2025, 11, 15), 12) == date(2026, 11, 15)

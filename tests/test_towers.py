@@ -179,6 +179,13 @@ def test_l_not_configured_is_none_never_zero(tmp_path: Path) -> None:
     assert block["net"] == "-12400.00"  # recognised 27,600 - C 40,000
 
 
+def test_the_first_year_the_ledger_holds_has_no_prior_year_rate(tmp_path: Path) -> None:
+    """1900/01 has no year before it in the ledger: L is not configured, not a ValueError about 1899/00."""
+    recon = load(tmp_path, reasons_register()).recon("1900/01")
+    assert recon.local_rate is None
+    assert recon.local_rate_basis == "L not configured: the ledger holds no year before 1900/01"
+
+
 def test_l_from_the_evidenced_prior_year_rate(tmp_path: Path) -> None:
     t = reasons_register()
     t["SavingLines"].append(line("P", "2.00", "1.00", "12000", "2024-06-01"))  # local, validated: FYE 12,000
