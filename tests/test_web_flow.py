@@ -170,6 +170,15 @@ def test_evidence_is_stored_by_its_hash_and_served_back(tmp_path) -> None:
                       files={"file": ("x.txt", b"x", "text/plain")}).status_code == 403
 
 
+def test_an_empty_evidence_file_is_refused_by_its_own_name(tmp_path) -> None:
+    pat = Web(ledger(tmp_path)).as_user("pat")
+    refused = pat.post("/t/RT1/lines/L0/evidence", {"type": "invoice_extract"},
+                       files={"file": ("invoice nov.csv", b"", "text/csv")})
+    assert refused.status_code == 400
+    assert "invoice nov.csv: is empty; evidence is a file that holds something" in refused.text
+    assert "savings-evidence-" not in refused.text
+
+
 def test_finance_closes_a_period_and_it_stays_closed(tmp_path) -> None:
     engine = ledger(tmp_path)
     fin, pat = Web(engine).as_user("fin"), Web(engine).as_user("pat")

@@ -89,6 +89,25 @@ def test_a_file_that_is_not_a_workbook_is_refused(tmp_path) -> None:
     _unchanged(engine, before)
 
 
+def test_a_csv_register_that_is_not_utf8_is_named_as_uploaded(tmp_path) -> None:
+    """A Trust.csv saved as Latin-1 is refused naming register/Trust.csv, as every other problem is,
+    never the server's temporary folder."""
+    engine = ledger(tmp_path)
+    before = count_rows(engine, "RT1")
+    web = Web(engine).as_user("pat")
+    tables = register("RT1")
+    files = [("register", (f"{name}.csv", "\n".join(",".join(r) for r in rows).encode("latin-1"), "text/csv"))
+             for name, rows in tables.items() if name != "Trust"]
+    files.append(("register", ("Trust.csv", "org_code,name,trust_type,region\nRT1,Tëst,acute,South\n"
+                               .encode("latin-1"), "text/csv")))
+    response = web.post("/t/RT1/upload", files=files)
+    assert response.status_code == 400
+    text = html.unescape(response.text)
+    assert "register/Trust.csv: cannot read CSV (" in text
+    assert "savings-upload-" not in text
+    _unchanged(engine, before)
+
+
 def test_a_zip_bomb_is_refused_before_it_is_opened(tmp_path) -> None:
     engine = ledger(tmp_path)
     before = count_rows(engine, "RT1")

@@ -144,8 +144,11 @@ async def add_evidence(request: Request, trust: str, line_id: str):
         raise LedgerError("choose a file to attach")
     with tempfile.TemporaryDirectory(prefix="savings-evidence-") as tmp:
         path = await save_upload(upload, Path(tmp) / safe_name(upload.filename))
-        out = evidence.attach(request.app.state.engine, line_id, path, str(form.get("type") or ""),
-                              user.display_name, row["org_code"], on=today())
+        try:
+            out = evidence.attach(request.app.state.engine, line_id, path, str(form.get("type") or ""),
+                                  user.display_name, row["org_code"], on=today())
+        except LedgerError as exc:  # name the file as the user knows it, not by the temporary folder
+            raise type(exc)(str(exc).replace(f"{tmp}/", "")) from None
     return _done(request, row["org_code"], line_id,
                  f"Attached {out['evidence_id']} ({out['type']}, sha256 {out['sha256'][:12]}…) to line {line_id}.")
 

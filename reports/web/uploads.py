@@ -116,11 +116,11 @@ async def import_upload(engine, files: list[UploadFile], trust: str) -> load.Imp
                 name = safe_name(upload.filename or "")
                 stem = name[:-4].lower()
                 await save_upload(upload, target / f"{SHEET_BY_NAME[stem].name}.csv")
-        found = register_trust(target)
-        if found and found != trust:
-            raise LedgerError(f"this register is for trust {found}, not {trust}: upload it from {found}'s page "
-                              "(if you belong to it); nothing was written")
         try:
+            found = register_trust(target)
+            if found and found != trust:
+                raise LedgerError(f"this register is for trust {found}, not {trust}: upload it from {found}'s page "
+                                  "(if you belong to it); nothing was written")
             return load.import_register(engine, target)
         except LedgerError as exc:  # name the files as the user knows them, not by the temporary folder
             raise type(exc)(*_relabel(exc, f"{tmp}/")) from None
