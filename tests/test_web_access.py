@@ -57,6 +57,18 @@ def test_a_region_user_sees_their_region_only(tmp_path) -> None:
     assert web.get("/t/RT1/lines").status_code == 403
 
 
+def test_a_region_user_sees_their_region_however_it_was_typed(tmp_path) -> None:
+    """The region is matched as the regional roll-up matches it: without regard to case or spaces."""
+    from reports.web import auth
+
+    engine = ledger(tmp_path)
+    auth.add_user(engine, "reg", "Rae Region", "board", "correct horse battery staple", region=" north ")
+    web = Web(engine).as_user("reg")
+    assert [t["org_code"] for t in auth.visible_trusts(engine, auth.get_user(engine, "reg"))] == ["RT2"]
+    assert web.get("/t/RT2/lines").status_code == 200
+    assert web.get("/t/RT1/lines").status_code == 403
+
+
 @pytest.mark.parametrize(("username", "url", "data", "why"), [
     ("bob", "/t/RT1/new-line", new_line_form("B1"), "signed in as board, and only procurement users create"),
     ("aud", "/t/RT1/lines/L0/signoff", {"decision": "approve"}, "signed in as auditor, and only budget holders"),

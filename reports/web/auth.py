@@ -163,9 +163,11 @@ def visible_trusts(engine: Engine, user: User) -> list[dict]:
     """
     with engine.connect() as conn:
         rows = {r.org_code: dict(r._mapping) for r in conn.execute(select(TRUSTS).order_by(TRUSTS.c.org_code))}
+    region = user.region.strip().casefold()  # matched as the regional roll-up matches it
     seen = {}
     for code, row in rows.items():
-        if user.role == "admin" or code in user.trusts or (user.region and row["region"] == user.region):
+        if user.role == "admin" or code in user.trusts or (region and (row["region"] or "").strip().casefold()
+                                                            == region):
             seen[code] = row
     for code in user.trusts:
         seen.setdefault(code, {"org_code": code, "name": "(no register imported yet)", "region": "",
