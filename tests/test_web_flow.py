@@ -170,6 +170,26 @@ def test_evidence_is_stored_by_its_hash_and_served_back(tmp_path) -> None:
                       files={"file": ("x.txt", b"x", "text/plain")}).status_code == 403
 
 
+def test_a_line_whose_id_holds_a_slash_has_a_page_and_its_forms_work(tmp_path) -> None:
+    """Registers often number lines like CIP/25/001; the register takes such an id, so the web must
+    open the line, act on it and serve its evidence, not answer 404."""
+    engine = ledger(tmp_path)
+    tables = register("RT1", [line("CIP/25/001", "2.00", "1.00", "1200", fy_start().isoformat())])
+    import_register(engine, write_register(tmp_path / "slash", tables))
+    pat = Web(engine).as_user("pat")
+    link = re.search(r'href="(/t/RT1/lines/CIP[^"?]*)', pat.get("/t/RT1/lines").text).group(1)
+    assert link == "/t/RT1/lines/CIP/25/001"
+    assert pat.get(link).status_code == 200
+    assert 'value="CIP/25/001"' in pat.get(f"{link}/edit").text
+    moved = pat.post(f"{link}/advance", {"to": "PROPOSED"})
+    assert (moved.status_code, moved.headers["location"]) == (303, link)
+    attached = pat.post(f"{link}/evidence", {"type": "invoice_extract"},
+                        files={"file": ("invoice.csv", b"invoice", "text/csv")})
+    assert attached.status_code == 303
+    evidence = re.search(r'href="(/t/RT1/evidence/[^"]+)"', pat.get(link).text).group(1)
+    assert pat.get(evidence).content == b"invoice"
+
+
 def test_an_empty_evidence_file_is_refused_by_its_own_name(tmp_path) -> None:
     pat = Web(ledger(tmp_path)).as_user("pat")
     refused = pat.post("/t/RT1/lines/L0/evidence", {"type": "invoice_extract"},

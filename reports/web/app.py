@@ -121,6 +121,7 @@ def create_app(engine: Engine | str | None = None, *, secure: bool = False, key:
     def health():
         return {"ok": True}
 
-    for module in (routes_auth, routes_trust, routes_actions, routes_files):
+    # the actions first: a line id may hold "/", so a line's page would otherwise also match ".../edit"
+    for module in (routes_auth, routes_actions, routes_trust, routes_files):
         app.include_router(module.router)
     return app

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
@@ -31,7 +32,7 @@ def _done(request: Request, trust: str, line_id: str, message: str):
     if request.headers.get("hx-request"):
         return page(request, "message.html", message=message, error=False)
     flash(request, message)
-    return RedirectResponse(f"/t/{trust}/lines/{line_id}", status_code=303)
+    return RedirectResponse(f"/t/{trust}/lines/{quote(line_id)}", status_code=303)
 
 
 def _line_form_context(request: Request, trust: str, values: dict, errors: dict, line_id: str | None) -> dict:
@@ -63,7 +64,7 @@ async def new_line(request: Request, trust: str):
         return page(request, "line_form.html", http_status=400, trust=row,
                     **_line_form_context(request, row["org_code"], values, exc.errors, None))
     flash(request, f"Line {line_id} created by {user.display_name}.")
-    return RedirectResponse(f"/t/{row['org_code']}/lines/{line_id}", status_code=303)
+    return RedirectResponse(f"/t/{row['org_code']}/lines/{quote(line_id)}", status_code=303)
 
 
 def _current_values(request: Request, trust: str, line_id: str) -> dict:
@@ -88,7 +89,7 @@ def _current_values(request: Request, trust: str, line_id: str) -> dict:
             "growth_funded": "" if found["growth_funded"] is None else str(found["growth_funded"]).lower()}
 
 
-@router.get("/t/{trust}/lines/{line_id}/edit")
+@router.get("/t/{trust}/lines/{line_id:path}/edit")
 def edit_line_form(request: Request, trust: str, line_id: str):
     user, row = trust_of(request, trust)
     require(user, "edit_lines")
@@ -97,7 +98,7 @@ def edit_line_form(request: Request, trust: str, line_id: str):
                                                                             line_id))
 
 
-@router.post("/t/{trust}/lines/{line_id}/edit")
+@router.post("/t/{trust}/lines/{line_id:path}/edit")
 async def edit_line(request: Request, trust: str, line_id: str):
     user, row, form = await acting(request, trust, "edit_lines")
     values = {k: str(form.get(k) or "") for k in entry.LINE_FORM}
@@ -110,7 +111,7 @@ async def edit_line(request: Request, trust: str, line_id: str):
     return _done(request, row["org_code"], line_id, f"Line {line_id} saved.")
 
 
-@router.post("/t/{trust}/lines/{line_id}/signoff")
+@router.post("/t/{trust}/lines/{line_id:path}/signoff")
 async def signoff(request: Request, trust: str, line_id: str):
     user, row, form = await acting(request, trust, "sign_off")
     approve = form.get("decision") == "approve"
@@ -120,7 +121,7 @@ async def signoff(request: Request, trust: str, line_id: str):
     return _done(request, row["org_code"], line_id, out.message)
 
 
-@router.post("/t/{trust}/lines/{line_id}/advance")
+@router.post("/t/{trust}/lines/{line_id:path}/advance")
 async def advance(request: Request, trust: str, line_id: str):
     user, row, form = await acting(request, trust, "advance")
     out = governance.advance(request.app.state.engine, line_id, str(form.get("to") or ""), user.display_name,
@@ -128,7 +129,7 @@ async def advance(request: Request, trust: str, line_id: str):
     return _done(request, row["org_code"], line_id, out.message)
 
 
-@router.post("/t/{trust}/lines/{line_id}/reverse")
+@router.post("/t/{trust}/lines/{line_id:path}/reverse")
 async def reverse(request: Request, trust: str, line_id: str):
     user, row, form = await acting(request, trust, "reverse")
     out = governance.reverse(request.app.state.engine, line_id, str(form.get("reason") or ""), user.display_name,
@@ -136,7 +137,7 @@ async def reverse(request: Request, trust: str, line_id: str):
     return _done(request, row["org_code"], line_id, out.message)
 
 
-@router.post("/t/{trust}/lines/{line_id}/evidence")
+@router.post("/t/{trust}/lines/{line_id:path}/evidence")
 async def add_evidence(request: Request, trust: str, line_id: str):
     user, row, form = await acting(request, trust, "add_evidence")
     upload = form.get("file")
@@ -153,7 +154,7 @@ async def add_evidence(request: Request, trust: str, line_id: str):
                  f"Attached {out['evidence_id']} ({out['type']}, sha256 {out['sha256'][:12]}…) to line {line_id}.")
 
 
-@router.post("/t/{trust}/lines/{line_id}/actual")
+@router.post("/t/{trust}/lines/{line_id:path}/actual")
 async def add_actual(request: Request, trust: str, line_id: str):
     user, row, form = await acting(request, trust, "add_actuals")
     cells = {k: str(form.get(k) or "") for k in ("month", "volume", "price_paid")}
@@ -164,7 +165,7 @@ async def add_actual(request: Request, trust: str, line_id: str):
     return _done(request, row["org_code"], line_id, f"Actual for {cells['month']} recorded on line {line_id}.")
 
 
-@router.post("/t/{trust}/lines/{line_id}/budget")
+@router.post("/t/{trust}/lines/{line_id:path}/budget")
 async def add_budget(request: Request, trust: str, line_id: str):
     user, row, form = await acting(request, trust, "add_budget")
     cells = {k: str(form.get(k) or "") for k in ("adjustment_id", "ledger_ref", "cost_centre", "subjective",

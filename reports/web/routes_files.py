@@ -104,7 +104,7 @@ def workbook(request: Request, trust: str, fy: str | None = None, as_at: str | N
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.get("/t/{trust}/evidence/{evidence_id}")
+@router.get("/t/{trust}/evidence/{evidence_id:path}")
 def evidence_file(request: Request, trust: str, evidence_id: str):
     _, row = trust_of(request, trust)
     table = models.Evidence.__table__

@@ -94,7 +94,7 @@ def lines(request: Request, trust: str, fy: str | None = None, q: str = "", grad
     return page(request, "lines.html", **context)
 
 
-@router.get("/t/{trust}/lines/{line_id}")
+@router.get("/t/{trust}/lines/{line_id:path}")
 def line(request: Request, trust: str, line_id: str, fy: str | None = None):
     _, row = trust_of(request, trust)
     code = row["org_code"]
