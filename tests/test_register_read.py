@@ -129,6 +129,21 @@ def test_excel_escapes_read_the_same_through_calamine_and_openpyxl(tmp_path: Pat
         assert fast == slow == [[text] for text in shown], path.name
 
 
+def test_a_csv_that_is_not_utf8_is_named_at_its_first_such_line(tmp_path: Path) -> None:
+    """Excel's plain "CSV" is written in the PC's code page: a £ is one byte, 0xA3, that UTF-8 cannot read."""
+    rows = ["id,note"] + [f"L{i},fine" for i in range(1, 3000)] + ["L3000,costs £12"]
+    (tmp_path / "Notes.csv").write_bytes("\n".join(rows).encode("cp1252"))
+    with Register(tmp_path) as register:
+        sheet = register.sheet("Notes")
+        with pytest.raises(LedgerError) as caught:
+            list(sheet.rows)
+    assert str(caught.value) == (f"{tmp_path / 'Notes.csv'}:3001: not UTF-8 text (byte 0xA3 at character 13 of the "
+                                 "line): save the file as CSV UTF-8 (Excel: Save As, CSV UTF-8)")
+    (tmp_path / "Notes.csv").write_bytes("id,note é\n".encode("latin-1"))  # in the header row itself
+    with Register(tmp_path) as register, pytest.raises(LedgerError, match=r"Notes.csv:1: not UTF-8 text \(byte 0xE9"):
+        register.sheet("Notes")
+
+
 @pytest.mark.parametrize(("body", "message"), [
     ('L1,"a note\nthat runs on\nL2,b\n', ':3: cannot read CSV: a quote opened in this row is never closed'),
     ('L1,"oops\nL2,b\nL3,c"d\n', ':3: cannot read CSV: a quoted value that starts in this row closes on line 5 with '

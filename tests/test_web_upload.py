@@ -103,7 +103,8 @@ def test_a_csv_register_that_is_not_utf8_is_named_as_uploaded(tmp_path) -> None:
     response = web.post("/t/RT1/upload", files=files)
     assert response.status_code == 400
     text = html.unescape(response.text)
-    assert "register/Trust.csv: cannot read CSV (" in text
+    assert "register/Trust.csv:2: not UTF-8 text (byte 0xEB at character 6 of the line): save the file as CSV " \
+           "UTF-8" in text
     assert "savings-upload-" not in text
     _unchanged(engine, before)
 

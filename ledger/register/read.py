@@ -195,7 +195,9 @@ class Register:
             fh = path.open(newline="", encoding="utf-8-sig")
             reader = csv.reader(fh, strict=True)
             header = [_header_text(v) for v in next(reader, [])]
-        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        except UnicodeDecodeError:
+            raise LedgerError(_not_utf8(path)) from None
+        except (OSError, csv.Error) as exc:
             raise LedgerError(f"{path}: cannot read CSV ({exc})") from None
 
         def rows() -> Iterator[tuple[int, list[object]]]:
@@ -209,12 +211,26 @@ class Register:
             except csv.Error as exc:
                 raise LedgerError(f"{path}:{start}: cannot read CSV: {_csv_problem(exc, start, reader.line_num)}") \
                     from None
-            except UnicodeDecodeError as exc:
-                raise LedgerError(f"{path}:{reader.line_num}: cannot read CSV ({exc})") from None
+            except UnicodeDecodeError:
+                raise LedgerError(_not_utf8(path)) from None
             finally:
                 fh.close()
 
         return RawSheet(name, self.where(name), header, rows())
+
+
+def _not_utf8(path: Path) -> str:
+    """The message for a CSV file that is not UTF-8 text, naming the first line that is not (the
+    reader decodes ahead of the rows it has parsed, so it cannot say which): an export from Excel
+    as plain "CSV" is in the PC's code page, where a £ or an é is one byte UTF-8 cannot read."""
+    with path.open("rb") as fh:
+        for line_no, raw in enumerate(fh, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return (f"{path}:{line_no}: not UTF-8 text (byte 0x{raw[exc.start]:02X} at character "
+                        f"{exc.start + 1} of the line): save the file as CSV UTF-8 (Excel: Save As, CSV UTF-8)")
+    return f"{path}: not UTF-8 text: save the file as CSV UTF-8 (Excel: Save As, CSV UTF-8)"
 
 
 class FormulaCell:
