@@ -95,6 +95,9 @@ def test_user_commands_add_list_disable(tmp_path) -> None:
                                     "--trust", "RX1", "--password", PASSWORD, "--db", url])
     assert added.exit_code == 0, added.output
     assert added.output.strip() == "added pat (Pat Procurement, procurement; RX1)"
+    regional = runner.invoke(cli_app, ["user", "add", "rita", "--name", "Rita North", "--role", "board",
+                                       "--region", "North", "--password", PASSWORD, "--db", url])
+    assert regional.output.strip() == "added rita (Rita North, board; region North)"  # not "no trust yet"
     weak = runner.invoke(cli_app, ["user", "add", "bea", "--name", "Bea", "--role", "budget_holder",
                                    "--password", "short", "--db", url])
     assert weak.exit_code == 2

@@ -122,9 +122,9 @@ def user_add_cmd(username: Annotated[str, typer.Argument(help="Login name, e.g. 
                              region)
     except LedgerError as exc:
         raise refuse(exc) from None
-    where = ", ".join(made.trusts) or "no trust yet"
-    typer.echo(f"added {made.username} ({made.display_name}, {made.role}; {where}"
-               f"{'; region ' + made.region if made.region else ''})")
+    where = [", ".join(made.trusts)] if made.trusts else []
+    where += [f"region {made.region}"] if made.region else []
+    typer.echo(f"added {made.username} ({made.display_name}, {made.role}; {'; '.join(where) or 'no trust yet'})")
 
 
 @user_app.command("list")
