@@ -460,11 +460,11 @@ def history(engine: Engine, line_id: str, trust: str | None = None) -> list[dict
     with engine.connect() as conn:
         mine = (ev.c.entity == "line") & (ev.c.entity_id == line_id)
         # A line removed from the register by a re-import keeps its events: read them by the trust they name.
-        gone = sorted(set(conn.execute(select(ev.c.trust).where(mine).distinct()).scalars()))
-        if trust is None and len(gone) == 1 and not conn.execute(
-                select(LINES.c.trust).where(LINES.c.line_id == line_id)).first():
-            trust = gone[0]
-        elif trust is None or trust not in gone:
+        named = set(conn.execute(select(ev.c.trust).where(mine).distinct()).scalars())
+        held = conn.execute(select(LINES.c.trust).where(LINES.c.line_id == line_id)).first()
+        if trust is None and len(named) == 1 and not held:
+            trust = named.pop()
+        elif trust not in named:
             trust = resolve_trust(conn, line_id, trust)
         query = select(ev).where(ev.c.trust == trust, mine)
         return [dict(r) for r in conn.execute(query.order_by(ev.c.seq)).mappings()]

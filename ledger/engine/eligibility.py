@@ -21,19 +21,20 @@ SEPARATE_TYPES = {"CAPITAL", "INCOME", "NON_EFFICIENCY"}
 
 
 def cash_releasing(lines: pd.DataFrame, has_budget: pd.Series, policy: Policy) -> pd.Series:
-    """D2/section 3: cash-releasing by benefit type, or through an evidenced budget path.
+    """D2/section 3: cash-releasing by benefit type, or through an evidenced budget path, before
+    R-INF-3 (`unapproved_index`), which `line_facts` applies on top so it can say which lines an
+    approval alone would make count.
 
     R-INF-2: an avoided inflation uplift is cash only once the uplift is removed from budget.
     R-ELG-3: waste, expiry and outcome claims are cash only with a budget removed for them.
     R-BAS-3: with no prior spend (baseline price 0) nothing is cash-releasing.
-    R-INF-3: nor is a line whose baseline was set from a counterfactual index not approved.
     """
     kind = lines["benefit_type"]
     by_type = kind.isin(CASH_TYPES)
     inflation = (kind == "COST_AVOIDANCE_PRICE_INCREASE") & has_budget & (
         policy.inflation_avoidance_treatment == "cash_if_budget_uplift_removed")
     cash_path = kind.isin(CASH_PATH_TYPES) & has_budget
-    return (by_type | inflation | cash_path) & (lines["baseline_micro"] > 0) & ~unapproved_index(lines)
+    return (by_type | inflation | cash_path) & (lines["baseline_micro"] > 0)
 
 
 def unapproved_index(lines: pd.DataFrame) -> pd.Series:

@@ -91,12 +91,11 @@ def line_facts(frames: Frames, policy: Policy) -> pd.DataFrame:
         "maturity": schemes["maturity"].reindex(lines["scheme_id"]).fillna("").to_numpy(),
         "division": schemes["division"].reindex(lines["scheme_id"]).fillna("").to_numpy(),
     })
-    facts["cash_releasing"] = elig.cash_releasing(lines, has_budget, policy).to_numpy()
+    cash = elig.cash_releasing(lines, has_budget, policy).to_numpy()
     facts["counterfactual_index"] = lines["counterfactual_index"].astype(object).fillna("").to_numpy()
     facts["index_unapproved"] = elig.unapproved_index(lines).to_numpy()  # R-INF-3
-    approved = lines.assign(counterfactual_approval=lines["counterfactual_index"])  # as if it were approved
-    facts["index_holds_back_cash"] = (facts["index_unapproved"]
-                                      & elig.cash_releasing(approved, has_budget, policy).to_numpy())
+    facts["index_holds_back_cash"] = facts["index_unapproved"] & cash  # an approval alone would make it count
+    facts["cash_releasing"] = cash & ~facts["index_unapproved"]
     # R-TIM-1: recurrent only if it can persist 12 months and its budget reduction (if any) is recurrent.
     persists = full >= phasing.add_months(go_live, 12)
     facts["recurrent"] = ~one_off & persists & (~has_budget.to_numpy() | recurrent_budget.to_numpy())
