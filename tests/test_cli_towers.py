@@ -118,6 +118,7 @@ def test_tower_reference_export_edit_import_reset(tmp_path: Path) -> None:
     code, out = run("tower-ref", "--json", "--db", url)
     data = json.loads(out)
     assert data["source"] == "imported" and data["towers"][-1]["code"] == "NEW"
+    assert [t["code"] for t in data["towers"][:11]] == [f"T{n}" for n in range(1, 12)]  # T2 before T10
     path.write_text(path.read_text() + "T1,Again,2020-01-01,,,,\n")
     code, out = run("tower-ref", "--import", str(path), "--db", url)
     assert code == 1 and "T1 overlaps its version on row 2" in out

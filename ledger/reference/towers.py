@@ -159,10 +159,14 @@ def shipped() -> Reference:
 
 
 def load_reference(engine: Engine) -> Reference:
-    """The imported table if the ledger holds one, else the shipped table."""
+    """The imported table if the ledger holds one, else the shipped table.
+
+    An imported table lists its towers by valid_from, codes in natural order (T2 before T10).
+    """
     table = models.TowerRef.__table__
     with engine.connect() as conn:
-        rows = conn.execute(select(table).order_by(table.c.valid_from, table.c.code)).mappings().all()
+        rows = conn.execute(select(table)).mappings().all()
+    rows = sorted(rows, key=lambda r: (r["valid_from"], code_order(r["code"])))
     if not rows:
         return shipped()
     return Reference(
