@@ -40,7 +40,8 @@ class Outcome:
         if not self.result.changed:
             return f"{self.result.trust}: {self.path.name} already imported; nothing changed"
         counts = ", ".join(f"{n} {sheet}" for sheet, n in self.result.rows.items())
-        return f"{self.result.trust}: imported {counts} from {self.path.name}"
+        notes = "".join(f"\n{self.result.trust}: {note}" for note in self.result.notes)
+        return f"{self.result.trust}: imported {counts} from {self.path.name}{notes}"
 
 
 def is_register(path: Path) -> bool:

@@ -141,6 +141,30 @@ def test_cli_evidence_survives_a_re_import_and_register_files_are_stored(engine,
         import_register(engine, folder)
 
 
+def test_a_re_import_without_a_line_says_what_it_kept_for_it(engine, tmp_path):
+    """Evidence and sign-offs recorded outside the register stay with a line the register drops,
+    and the import says so: they count again if the line comes back."""
+    note = tmp_path / "quote.txt"
+    note.write_text("Supplier quote for foam dressings")
+    evidence.attach(engine, "L2", note, "other", "Pat Procurement", evidence_id="EV-L2")
+    governance.advance(engine, "L2", "PLAN_APPROVED", "Fin Accountant", "finance")
+    governance.advance(engine, "L2", "IN_DELIVERY", "Pat Procurement", "procurement")
+    governance.signoff(engine, "L2", "budget_holder", "Bea Holder", True, on=date(2025, 7, 1))
+    governance.signoff(engine, "L2", "clinical", "Dr Nurse", False, on=date(2025, 7, 2))
+    folder = tmp_path / "register"
+    edit(folder, "SavingLines", "L2,S1,C1,FOAM-10,CC20,non_pay,PRODUCT_SWITCH,local,false,2.50,2.00,each,24000,"
+                                "2025-06-01,,,Pat Procurement,\n", "")
+    result = import_register(engine, folder)
+    assert result.notes == (
+        "2 sign-offs recorded outside the register are kept for line L2, which the register no longer holds; "
+        "they apply again if the line comes back",
+        "1 evidence file recorded outside the register is kept for line L2, which the register no longer holds; "
+        "it applies again if the line comes back")
+    out = CliRunner().invoke(app, ["import", str(folder), "--db", str(engine.url)])
+    assert out.output.endswith("already imported; nothing changed\n")  # (ok) said once, when it happened
+    assert import_register(engine, write_register(tmp_path / "again", SignOffs=APPROVALS)).notes == ()
+
+
 def test_the_command_exits_1_and_names_the_event(engine):
     db = str(engine.url)
     runner = CliRunner()

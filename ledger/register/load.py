@@ -70,6 +70,7 @@ class ImportResult:
     trust: str
     rows: dict[str, int]
     changed: bool
+    notes: tuple[str, ...] = ()  # what the import kept that the user should know of
 
 
 TABLES: dict[str, type[SQLModel]] = {
@@ -187,7 +188,27 @@ class _Importer:
         self.conn.execute(models.RegisterImport.__table__.insert(), [{
             "trust": self.trust, "source": self.label, "fingerprint": digest,
             "rows": sum(counts.values()), "imported_at": datetime.now(UTC)}])
-        return ImportResult(self.trust, counts, True)
+        return ImportResult(self.trust, counts, True, self._kept_for_absent_lines())
+
+    def _kept_for_absent_lines(self) -> tuple[str, ...]:
+        """Sign-offs and evidence recorded outside the register (CLI or web) are kept by a re-import,
+        also for a line the register no longer holds: say so, as they count again if the line returns."""
+        lines = select(models.SavingLine.line_id).where(models.SavingLine.trust == self.trust)
+        notes = []
+        for model, what in ((models.SignOff, "sign-off"), (models.Evidence, "evidence file")):
+            table = model.__table__
+            held = self.conn.execute(
+                select(table.c.line_id, func.count()).where(table.c.trust == self.trust, table.c.source != "register",
+                                                            table.c.line_id.not_in(lines))
+                .group_by(table.c.line_id).order_by(table.c.line_id)).all()
+            if held:
+                n, many = sum(count for _, count in held), len(held) > 1
+                notes.append(f"{n} {what}{'s' if n > 1 else ''} recorded outside the register "
+                             f"{'are' if n > 1 else 'is'} kept for line{'s' if many else ''} "
+                             f"{', '.join(line_id for line_id, _ in held)}, which the register no longer holds; "
+                             f"{'they apply' if n > 1 else 'it applies'} again if the "
+                             f"line{'s come' if many else ' comes'} back")
+        return tuple(notes)
 
     def _clear(self) -> None:
         """Remove the trust's register rows (governance events and CLI sign-offs are kept)."""
