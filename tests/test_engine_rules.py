@@ -341,6 +341,8 @@ def test_waste_counts_only_with_a_cash_path(tmp_path) -> None:
 
 
 def test_contract_end_truncates_the_window_and_makes_it_non_recurrent(tmp_path) -> None:
+    """R-TIM-4 truncates the window at contract end; R-TIM-1/2: six months cannot recur, so FYE is
+    0 and the line counts only the £600 of the months it saves cash in."""
     t = one_line()
     t["Contracts"][1][-1] = "2025-09-30"  # the price holds six months only
     ty = load(tmp_path, t)
@@ -431,3 +433,31 @@ def test_one_person_in_two_spellings_does_not_sign_off_twice(tmp_path) -> None:
     t["SignOffs"] += signed("L1", finance="bea\u200b  HOLDER")
     assert cip(load(tmp_path, t))["cip"] == "0.00"
     assert "R-GOV-3" in rules_of(load(tmp_path / "again", t), "L1")
+
+
+def test_a_baseline_above_what_was_paid_in_the_year_before_go_live_is_named(tmp_path) -> None:
+    """R-BAS-1: P0 is the volume-weighted average price paid in the 12 months before go-live.
+    Invoices: 100 a month at £1.90 (Apr-Sep 2024), 300 a month at £1.80 (Oct 2024-Mar 2025), so
+    4,380 / 2,400 = £1.825 a unit; the line's £2.00 claims (2.00 - 1.825) x 1,200 = £210 a year
+    with no spend behind it. March 2024 is 13 months before go-live, outside the window."""
+    t = one_line()
+    t["Actuals"] += (monthly("L1", "2024-03", 1, "1000", "5.00") + monthly("L1", "2024-04", 6, "100", "1.90")
+                     + monthly("L1", "2024-10", 6, "300", "1.80"))
+    ty = load(tmp_path, t)
+    [found] = [f for f in ty.findings if f.rule_id == "R-BAS-1"]
+    assert (found.line_id, found.severity, found.amount) == ("L1", "warning", 21000)
+    assert found.message == (
+        "baseline price £2.00 is above the £1.825 a unit paid on average (weighted by volume) in the 12 months "
+        "before go-live, from Actuals in 12 of them: £210.00 a year of the saving has no spend behind it; set the "
+        "baseline from what was paid, or keep the reason with the line's evidence")
+    assert cip(ty) == {"cip": "1200.00", "at_risk": "0.00", "grade": "A"}  # counted as the register stands
+    assert next(x for x in lines(ty) if x["line_id"] == "L1")["delivered"] == {FY: "1200.00"}  # not delivery
+
+
+def test_a_baseline_at_or_below_what_was_paid_before_go_live_raises_nothing(tmp_path) -> None:
+    """R-BAS-1: paid £2.00 (the baseline) for six months and £2.10 for three: the baseline is
+    below the £2.033 average, a conservative claim; no Actuals before go-live, nothing to compare."""
+    t = one_line()
+    t["Actuals"] += monthly("L1", "2024-07", 6, "100", "2.00") + monthly("L1", "2025-01", 3, "100", "2.10")
+    assert "R-BAS-1" not in rules_of(load(tmp_path / "paid", t))
+    assert "R-BAS-1" not in rules_of(load(tmp_path / "none", one_line()))

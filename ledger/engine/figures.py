@@ -173,6 +173,36 @@ def _actuals_by_month(frames: Frames, facts: pd.DataFrame, months: pd.DataFrame)
     return count > 0, *sums
 
 
+BASELINE_MONTHS = 12  # R-BAS-1 (policy baseline_price_method = 12m_volume_weighted_average)
+
+
+def _prior_price(frames: Frames, facts: pd.DataFrame, go_month: np.ndarray) -> dict[str, np.ndarray]:
+    """R-BAS-1: the volume-weighted average price paid in the 12 whole months before go-live, from
+    the line's Actuals rows for those months (micro-pounds, -1 where there are none), and how many
+    of those months have rows. Such rows are the baseline's evidence; they are never delivery.
+    """
+    n = len(facts)
+    price, months = np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    act = frames.actuals
+    if act.empty or not n:
+        return {"prior_price_micro": price, "prior_months": months}
+    pos = _positions(facts["line_id"], act["line_id"])
+    month = act["month"].to_numpy(np.int64)
+    start = np.r_[go_month, 0][pos]
+    before = (pos >= 0) & (month >= start - BASELINE_MONTHS) & (month < start)
+    if not before.any():
+        return {"prior_price_micro": price, "prior_months": months}
+    rows = pd.DataFrame({"pos": pos[before], "month": month[before],
+                         "volume": act["volume_milli"].to_numpy(np.int64)[before],
+                         "spend": exact_product(act["price_micro"].to_numpy(np.int64)[before],
+                                                act["volume_milli"].to_numpy(np.int64)[before])})
+    sums = rows.groupby("pos").agg(volume=("volume", "sum"), spend=("spend", "sum"), months=("month", "nunique"))
+    at = sums.index.to_numpy(np.int64)
+    price[at] = div_round(sums["spend"].to_numpy(), sums["volume"].to_numpy(np.int64))
+    months[at] = sums["months"].to_numpy(np.int64)
+    return {"prior_price_micro": price, "prior_months": months}
+
+
 def _delivered(months: pd.DataFrame, actual: tuple[np.ndarray, ...], facts: pd.DataFrame) -> pd.DataFrame:
     """R-ACT-1 / R-LEA-1 per line-month with actuals, prorated like the plan.
 
@@ -250,6 +280,7 @@ def compute(frames: Frames, policy: Policy) -> Figures:
     """All figures for one trust under `policy` (pure: no database, no files)."""
     facts = line_facts(frames, policy)
     go_month = _go_month(facts)
+    facts = facts.assign(**_prior_price(frames, facts, go_month))
     one_off = facts["one_off"].to_numpy()
     annual = facts["annual_units"].to_numpy(np.int64)
     avoided = facts["avoided_units"].to_numpy(np.int64)

@@ -174,6 +174,31 @@ def _volume(milli: int) -> str:
     return f"{(Decimal(int(milli)) / 1000).normalize():,f}"
 
 
+def check_baseline(fig: Figures) -> list[Finding]:
+    """R-BAS-1: the baseline price is the volume-weighted average price paid in the 12 months before
+    go-live. Where the register's Actuals cover any of those months and the line's baseline is above
+    what they show was paid, the saving claimed on the difference has no spend behind it: the rule
+    warns with that amount a year, and the register is counted as it stands (a one-off promotional
+    price or a credit note in those months is finance's call, R-BAS-1's exclusions).
+    """
+    f = fig.lines
+    prior = f["prior_price_micro"].to_numpy(np.int64)
+    stated = f["baseline_micro"].to_numpy(np.int64)
+    above = div_round(exact_product(np.maximum(stated - prior, 0), f["annual_volume_milli"].to_numpy(np.int64)),
+                      UNITS_PER_PENNY)
+    out = []
+    for i in np.flatnonzero((prior >= 0) & (above > 0)):
+        row = f.iloc[i]
+        months = int(row.prior_months)
+        out.append(Finding(
+            "R-BAS-1", "warning", row.line_id,
+            f"baseline price {_price(stated[i])} is above the {_price(prior[i])} a unit paid on average (weighted "
+            f"by volume) in the 12 months before go-live, from Actuals in {months} of them: "
+            f"£{from_pence(above[i]):,}{'' if row.one_off else ' a year'} of the saving has no spend behind it; "
+            "set the baseline from what was paid, or keep the reason with the line's evidence", int(above[i])))
+    return out
+
+
 def check_leakage(fig: Figures) -> list[Finding]:
     """R-LEA-1: buying above the contracted price leaks part of the saving."""
     y = fig.years[fig.years["leakage"] > 0]
@@ -249,7 +274,7 @@ def check_status(fig: Figures) -> list[Finding]:
 
 RULES: tuple[Callable[[Figures], list[Finding]], ...] = (
     check_segregation, check_signed_off, check_qia, check_budget_removal, check_duplicates, check_stacked,
-    check_leakage,
+    check_baseline, check_leakage,
     check_not_cash, check_counterfactual_index, check_recurrence, check_tower, check_status,
 )
 
