@@ -164,6 +164,17 @@ def test_a_price_above_the_baseline_avoids_nothing_in_the_formulas_either(tmp_pa
     assert recomputed(tmp_path, t, "non_cip.cost_avoidance") == (Decimal("600.00"),) * 2
 
 
+def test_invoices_before_go_live_are_baseline_evidence_not_delivery_in_the_formulas_either(tmp_path):
+    """R-BAS-1: a year of invoices before go-live (at £2.20, above the £2.00 baseline) is no delivery."""
+    t = base()
+    t["SavingLines"].append(line("L1", "2.00", "1.00", "1200", "2025-04-01"))
+    t["Actuals"] += monthly("L1", "2024-04", 12, "100", "2.20") + monthly("L1", "2025-04", 12, "100", "1.00")
+    t["BudgetAdjustments"].append(budget("B1", "L1", "1200.00", "2025-04-01"))
+    t["SignOffs"] += signed("L1")
+    assert recomputed(tmp_path / "a", t, "cip.delivered") == (Decimal("1200.00"),) * 2
+    assert recomputed(tmp_path / "b", t, "cip.delivered", "2024/25", date(2025, 3, 31)) == (Decimal("0.00"),) * 2
+
+
 def test_a_year_from_february_of_a_leap_year_recomputes_to_its_fye(tmp_path):
     t = base()
     t["Contracts"][1][-1] = "2031-03-31"
