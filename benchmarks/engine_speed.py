@@ -66,9 +66,12 @@ def synthetic(n_lines: int, n_actuals: int, seed: int = 1) -> Frames:
                                  lines=lines, schemes=schemes, contracts=contracts, budgets=budgets,
                                  signoffs=signoffs)
     which = rng.integers(0, n_lines, n_actuals)
-    paid = p1[which] + (p0[which] - p1[which]) * (rng.random(n_actuals) < 0.05)
+    month = FY_START + rng.integers(0, 12, n_actuals)
+    go_month = np.array([d.year * 12 + d.month - 1 for d in go_live])[which]
+    # the new price from go-live (5% of invoices still at the old one); before it, the baseline (R-BAS-1)
+    paid = np.where(month < go_month, p0[which], p1[which] + (p0[which] - p1[which]) * (rng.random(n_actuals) < 0.05))
     actuals = pd.DataFrame({"id": np.arange(n_actuals), "trust": "BENCH", "line_id": np.asarray(ids)[which],
-                            "month": FY_START + rng.integers(0, 12, n_actuals),
+                            "month": month,
                             "volume_milli": rng.integers(1, 400, n_actuals) * 1000, "price_micro": paid,
                             "source_row": np.arange(n_actuals) + 2})
     return replace(frames, actuals=actuals)

@@ -186,17 +186,15 @@ def check_baseline(fig: Figures) -> list[Finding]:
     stated = f["baseline_micro"].to_numpy(np.int64)
     above = div_round(exact_product(np.maximum(stated - prior, 0), f["annual_volume_milli"].to_numpy(np.int64)),
                       UNITS_PER_PENNY)
-    out = []
-    for i in np.flatnonzero((prior >= 0) & (above > 0)):
-        row = f.iloc[i]
-        months = int(row.prior_months)
-        out.append(Finding(
-            "R-BAS-1", "warning", row.line_id,
-            f"baseline price {_price(stated[i])} is above the {_price(prior[i])} a unit paid on average (weighted "
-            f"by volume) in the 12 months before go-live, from Actuals in {months} of them: "
-            f"£{from_pence(above[i]):,}{'' if row.one_off else ' a year'} of the saving has no spend behind it; "
-            "set the baseline from what was paid, or keep the reason with the line's evidence", int(above[i])))
-    return out
+    at = np.flatnonzero((prior >= 0) & (above > 0))
+    rows = zip(f["line_id"].to_numpy()[at].tolist(), stated[at].tolist(), prior[at].tolist(), above[at].tolist(),
+               f["prior_months"].to_numpy()[at].tolist(), f["one_off"].to_numpy()[at].tolist(), strict=True)
+    return [Finding("R-BAS-1", "warning", line_id,
+                    f"baseline price {_price(p0)} is above the {_price(paid)} a unit paid on average (weighted by "
+                    f"volume) in the 12 months before go-live, from Actuals in {months} of them: "
+                    f"£{from_pence(amount):,}{'' if one_off else ' a year'} of the saving has no spend behind it; "
+                    "set the baseline from what was paid, or keep the reason with the line's evidence", amount)
+            for line_id, p0, paid, amount, months, one_off in rows]
 
 
 def check_leakage(fig: Figures) -> list[Finding]:
