@@ -65,11 +65,12 @@ class Monthly:
 def monthly(ty: TrustYear, fy: str, counted_by_month_end: list[int]) -> Monthly:
     """Plan and forecast per month of `fy` for the CIP lines; `counted_by_month_end` is cumulative.
 
-    The forecast adds up over the year to the summary's: nothing for a duplicate (R-DUP-1), and a
-    line's implementation costs taken off in its go-live month (R-ELG-4).
+    The forecast adds up over the year to the summary's: nothing for a line that will never count
+    (a duplicate, R-DUP-1, or a line stopped before it was validated), and a line's implementation
+    costs taken off in its go-live month (R-ELG-4).
     """
     cash = local_cash(ty, fy)
-    live = cash[cash["duplicate_of"].isna()]
+    live = cash[~cash["never_counts"]]
     months = fy_months(fy)
     m = ty.figures.months
     m = m[m["fy"] == fy]

@@ -262,7 +262,7 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
     go = pd.to_datetime(facts["go_live"])
     facts = facts.assign(go_year=go.dt.year - (go.dt.month < 4), route=route_of(facts))
     keep = ["cost_centre", "tower_code", "benefit_type", "grade", "cash_releasing", "tower", "recurrent", "eligible",
-            "maturity", "fye", "go_year", "route", "stop_month", "duplicate_of"]
+            "maturity", "fye", "go_year", "route", "stop_month", "duplicate_of", "never_counts"]
     rows = y.merge(facts[keep], left_on="line_id", right_index=True, how="left", suffixes=("", "_line"))
     steps: dict[tuple[str, str], tuple[int, ...]] = {}
     for fy in pd.unique(y["fy"]):
@@ -302,8 +302,10 @@ def write_line_years(book: Book, ty: TrustYear, layout: Layout, placed: Placed) 
         is_new = row.go_year == row.fy_year
         carries = row.route != "duplicate" and row.stop_month == NEVER  # R-DUP-1, R-REV-1
         local_cash = bool(row.cash_releasing) and not bool(row.tower)
-        pipeline = local_cash and row.route != "duplicate"  # R-DUP-1: forecast once, on the line it repeats
-        pipeline_ref = f'AND({local},{c["route"]}<>"duplicate")'
+        # R-DUP-1: forecast once, on the line it repeats; nothing for a line stopped before it was validated
+        pipeline = local_cash and not row.never_counts
+        pipeline_ref = (f'AND({local},{c["route"]}<>"duplicate",'
+                        f'OR(NOT(LineFigures!{LF["stopped"]}{lr}),LineFigures!{LF["validated"]}{lr}))')
         weight = ty.policy.weight("validated") if row.grade == "A" else ty.policy.weight(row.maturity)
         forecast_net = int(row.forecast) - int(row.impl_costs)  # R-ELG-4: the forecast is net of costs
         risk = int((Decimal(forecast_net) * weight).quantize(Decimal(1), ROUND_HALF_UP)) if pipeline else 0

@@ -13,7 +13,7 @@ from sqlalchemy import select, text, update
 
 from ledger import audit, calendar, evidence, governance, models
 from ledger.db import open_ledger
-from ledger.engine.summary import load_trust
+from ledger.engine.summary import load_trust, summary
 from ledger.errors import LedgerError
 from ledger.locks import LINE_FIELDS, row_hash
 from ledger.money import from_pence
@@ -297,6 +297,31 @@ def test_a_withdrawn_line_is_not_said_to_wait_for_sign_off(ledger):
     assert waiting["sign-off (budget holder and finance)"] == 1  # L2 (IDEA) only
     before = load_trust(engine, "RG1", date(2026, 3, 31))  # (ok) as known before the withdrawal it still waited
     assert [f.rule_id for f in before.findings if f.line_id == "L1"] == ["R-ELG-1"]
+
+
+def test_a_line_withdrawn_before_validation_is_neither_at_risk_nor_forecast(ledger, tmp_path):
+    """L1 delivered £6,000 (November to March) unsigned: at risk and forecast while a sign-off could
+    still come; once withdrawn no step can make it count (decision 18), so the summary, the pack's
+    pipeline and the audit workbook's formulas all leave it out. L2 (IDEA, no invoices) forecasts
+    its £10,000 plan (June to March) throughout."""
+    from reports import pack_sections
+    from reports.workbook import write_workbook
+    from tests.helpers_workbook import reperform, summary_rows
+
+    engine, _ = ledger
+    step(engine, "L1", "WITHDRAWN", "procurement", reason="contract not renewed", on=date(2026, 4, 10))
+    cip = {when: summary(load_trust(engine, "RG1", when), "2025/26")["cip"]
+           for when in (date(2026, 3, 31), None)}
+    assert [(c["at_risk"], c["forecast"]) for c in cip.values()] == [("6000.00", "16000.00"), ("0.00", "10000.00")]
+    ty = load_trust(engine, "RG1")
+    assert sum(r.forecast for r in pack_sections.pipeline(ty, "2025/26").rows) == 1_000_000
+    assert sum(pack_sections.monthly(ty, "2025/26", []).forecast) == 1_000_000
+    out = tmp_path / "audit.xlsx"
+    write_workbook(ty, "2025/26", out)
+    computed, bad = reperform(out, tmp_path)
+    assert bad == []
+    rows = summary_rows(out)
+    assert [round(computed[rows[k][0]], 2) for k in ("cip.at_risk", "cip.forecast")] == [0, 10000]
 
 
 def test_a_line_removed_from_the_register_keeps_its_history(ledger):

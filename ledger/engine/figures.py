@@ -262,6 +262,13 @@ def _go_month(facts: pd.DataFrame) -> np.ndarray:
     return phasing.as_days(facts["go_live"]).astype("datetime64[M]").astype(np.int64) + 1970 * 12
 
 
+def never_counts(facts: pd.DataFrame) -> pd.Series:
+    """Lines no further step can make count: a duplicate, whose saving is another line's (R-DUP-1),
+    and a line stopped before it was validated, which takes no further step (R-GOV-1, R-REV-1).
+    They are neither at risk nor forecast (decision 18)."""
+    return facts["duplicate_of"].notna() | ((facts["stop_month"] != st.NEVER) & ~facts["validated"].astype(bool))
+
+
 def planned(frames: Frames, policy: Policy) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each line's facts and its CIP plan by month (F2): `compute`'s `lines` (without the grade) and
     the `line_id`, `month`, `cip_plan` of its `months`, without reading actuals or summing years.
@@ -280,7 +287,7 @@ def compute(frames: Frames, policy: Policy) -> Figures:
     """All figures for one trust under `policy` (pure: no database, no files)."""
     facts = line_facts(frames, policy)
     go_month = _go_month(facts)
-    facts = facts.assign(**_prior_price(frames, facts, go_month))
+    facts = facts.assign(**_prior_price(frames, facts, go_month), never_counts=never_counts(facts))
     one_off = facts["one_off"].to_numpy()
     annual = facts["annual_units"].to_numpy(np.int64)
     avoided = facts["avoided_units"].to_numpy(np.int64)
@@ -336,9 +343,7 @@ def compute(frames: Frames, policy: Policy) -> Figures:
     years["net"] = np.where(cash, net, 0)
     years["cip"] = np.where(tower, 0, counted)
     years["tower_recognised"] = np.where(tower, counted, 0)
-    # R-DUP-1: a duplicate repeats another line's saving, so no missing step would make it count.
-    repeats = f["duplicate_of"].notna().to_numpy()
-    years["at_risk"] = np.where(cash & ~tower & ~repeats, np.maximum(net - counted, 0), 0)
+    years["at_risk"] = np.where(cash & ~tower & ~f["never_counts"].to_numpy(), np.maximum(net - counted, 0), 0)
     # D7: avoidance is spend that did not happen; a price above the baseline (or a line with no
     # prior spend, R-BAS-3) avoided nothing, so a non-cash line's plan counts only when positive.
     years["cost_avoidance"] = np.where(cash, years["avoided"], np.where(

@@ -76,9 +76,10 @@ def _year(fig: Figures, fy: str) -> pd.DataFrame:
 
 def net_forecast(y: pd.DataFrame) -> pd.DataFrame:
     """`y` with each line's forecast as every forecast total (the summary's, the pack's pipeline)
-    takes it: net of its implementation costs (R-ELG-4), and nothing for a duplicate, whose saving
-    is forecast on the line it repeats (R-DUP-1)."""
-    return y.assign(forecast=np.where(y["duplicate_of"].isna(), y["forecast"] - y["impl_costs"], 0))
+    takes it: net of its implementation costs (R-ELG-4), and nothing for a line that will never
+    count (`never_counts`: a duplicate, forecast on the line it repeats, or a line stopped before
+    it was validated)."""
+    return y.assign(forecast=np.where(~y["never_counts"], y["forecast"] - y["impl_costs"], 0))
 
 
 def risk_adjusted(y: pd.DataFrame, policy: Policy) -> int:
