@@ -305,6 +305,7 @@ def test_a_line_withdrawn_before_validation_is_neither_at_risk_nor_forecast(ledg
     pipeline and the audit workbook's formulas all leave it out. L2 (IDEA, no invoices) forecasts
     its £10,000 plan (June to March) throughout."""
     from reports import pack_sections
+    from reports.web import explain
     from reports.workbook import write_workbook
     from tests.helpers_workbook import reperform, summary_rows
 
@@ -314,6 +315,9 @@ def test_a_line_withdrawn_before_validation_is_neither_at_risk_nor_forecast(ledg
            for when in (date(2026, 3, 31), None)}
     assert [(c["at_risk"], c["forecast"]) for c in cip.values()] == [("6000.00", "16000.00"), ("0.00", "10000.00")]
     ty = load_trust(engine, "RG1")
+    fact = ty.figures.lines.set_index("line_id").loc["L1"]  # the web's line page
+    assert [c["text"] for c in explain.checks(fact, ty.policy) if c["rule"] == "R-ELG-1"] == [
+        "withdrawn before it was signed off: it can no longer be"]
     assert sum(r.forecast for r in pack_sections.pipeline(ty, "2025/26").rows) == 1_000_000
     assert sum(pack_sections.monthly(ty, "2025/26", []).forecast) == 1_000_000
     out = tmp_path / "audit.xlsx"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ledger.engine import eligibility as elig
+from ledger.engine.status import STOPPED
 from ledger.engine.summary import TrustYear
 from ledger.money import from_pence
 from ledger.policy import Policy
@@ -60,8 +61,9 @@ def checks(fact: pd.Series, policy: Policy) -> list[dict]:
     validated = bool(fact["validated"])
     out.append({"rule": "R-ELG-1", "ok": validated, "title": "Signed off",
                 "text": (f"approved by {roles}, different people, none of them its creator" if validated else
-                         ("a required sign-off was rejected" if fact["rejected"] else
-                          f"waiting for approval by {roles}"))})
+                         "a required sign-off was rejected" if fact["rejected"] else
+                         f"{fact['status'].lower()} before it was signed off: it can no longer be"
+                         if fact["status"] in STOPPED else f"waiting for approval by {roles}")})
     if fact["qia_needed"]:
         out.append({"rule": "R-GOV-2", "ok": bool(fact["qia_ok"]), "title": "Quality impact assessment",
                     "text": "QIA recorded" if fact["qia_ok"] else "a clinical change needs an approved QIA first"})
