@@ -101,6 +101,22 @@ def test_scientific_notation_is_refused_saying_to_write_the_amount_out(tmp_path)
         f"{folder}: refused; nothing imported from it"]
 
 
+def test_numbers_too_large_for_the_ledger_are_refused_not_a_crash(tmp_path) -> None:
+    """A number past 10^12, or a line or invoice row spending over £1bn, is a slip; stored, it would not fit
+    the database (a traceback) or would stop the engine counting the whole trust."""
+    t = good()
+    t["SavingLines"][1][9] = "99999999999999999999999"  # baseline_price: past int64 in micro-pounds
+    t["SavingLines"].append(line("L2", "10000000", "9000000", "1000000", "2025-04-01"))  # £10bn a year
+    t["Actuals"][1][2] = "2000000000"  # 2bn units at £1.00 in one invoice row
+    assert problems(tmp_path, t) == [
+        "SavingLines.csv:2:baseline_price: too large ('99999999999999999999999'): the ledger holds numbers up to "
+        "1,000,000,000,000",
+        "SavingLines.csv:3:annual_volume: at these prices and volumes the line spends £10,000,000,000,000 a year, "
+        "more than the ledger counts (£1,000,000,000): check the price and the volume",
+        "Actuals.csv:2:volume: at these prices and volumes this invoice row spends £2,000,000,000, more than the "
+        "ledger counts (£1,000,000,000): check the price and the volume"]
+
+
 def test_zero_and_negative_volumes(tmp_path) -> None:
     t = good()
     t["SavingLines"][1][12] = "0"

@@ -112,6 +112,22 @@ def test_form_errors_are_inline_and_use_the_register_checks(tmp_path) -> None:
     assert "line L0 already exists in RT1; choose another id" in duplicate.text
 
 
+def test_a_number_too_large_is_a_form_error_and_the_trust_still_counts(tmp_path) -> None:
+    engine = ledger(tmp_path)
+    pat = Web(engine).as_user("pat")
+    huge = pat.post("/t/RT1/new-line", new_line_form("W2", baseline_price="99999999999999999999999"))
+    assert huge.status_code == 400
+    assert 'id="e-baseline_price">too large (&#39;99999999999999999999999&#39;)' in huge.text
+    slip = pat.post("/t/RT1/new-line", new_line_form("W3", baseline_price="10000000", annual_volume="1000000"))
+    assert slip.status_code == 400
+    assert "the line spends £10,000,000,000,000 a year, more than the ledger counts" in slip.text
+    actual = pat.post("/t/RT1/lines/L0/actual", {"month": FIRST_MONTH, "volume": "9000000000", "price_paid": "900"})
+    assert actual.status_code == 400
+    assert "this invoice row spends £8,100,000,000,000" in actual.text
+    assert pat.get("/t/RT1/lines").status_code == 200
+    assert pat.get("/t/RT1").status_code == 200
+
+
 def test_only_draft_lines_can_be_edited(tmp_path) -> None:
     engine = ledger(tmp_path)
     pat, bea = Web(engine).as_user("pat"), Web(engine).as_user("bea")

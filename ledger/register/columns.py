@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ledger.register.parse import is_blank, parse_text
+from ledger.register.parse import is_blank, parse_text, spend_problem
 from ledger.register.read import FormulaCell
 from ledger.register.spec import Column, Sheet
 
@@ -133,7 +133,20 @@ def _rows_hold(sheet: Sheet, typed: dict[str, list[object]], ids: dict[str, set[
         amounts, incomes = typed.get("amount", absent), typed.get("income", absent)
         if any(a is ABSENT and i is ABSENT for a, i in zip(amounts, incomes, strict=True)):
             return False
-    return True
+    return not (sheet.name in ("SavingLines", "Actuals") and _overspends(sheet.name, typed))
+
+
+_SPEND_COLUMNS = ("baseline_price", "new_price", "annual_volume", "baseline_volume", "activity_factor", "price_paid",
+                  "volume")
+
+
+def _overspends(sheet: str, typed: dict[str, list[object]]) -> bool:
+    """Whether any row spends more than the ledger counts (`parse.spend_problem`)."""
+    names = [n for n in _SPEND_COLUMNS if n in typed]
+    for values in zip(*(typed[n] for n in names), strict=True):
+        if spend_problem(sheet, {n: v for n, v in zip(names, values, strict=True) if v is not ABSENT}):
+            return True
+    return False
 
 
 def _ends_before(ends: list[object], starts: list[object]) -> bool:

@@ -30,7 +30,7 @@ from ledger.bulk import Background
 from ledger.errors import LedgerError
 from ledger.locks import ImportGuard
 from ledger.register.columns import parse_chunk, table_columns
-from ledger.register.parse import holds_nul, is_blank, nul_problem, parser_for, shown
+from ledger.register.parse import holds_nul, is_blank, nul_problem, parser_for, shown, spend_problem
 from ledger.register.read import FormulaCell, RawSheet, Register
 from ledger.register.spec import DEFERRAL_TYPES, SHEET_BY_NAME, SHEETS, Sheet
 
@@ -393,6 +393,8 @@ class _Importer:
             self.problems.add(where, row_no, "amount", "give the notified amount, or the income to estimate it from")
         if sheet == "SavingLines" and record.get("end_date") and record["end_date"] < record["go_live"]:
             self.problems.add(where, row_no, "end_date", "end date is before go_live")
+        if spent := spend_problem(sheet, record):
+            self.problems.add(where, row_no, *spent)
 
 
 def check_row(sheet: Sheet, cells: Mapping[str, object], ids: dict[str, set[str] | None], problems: Problems,

@@ -6,7 +6,7 @@ raises ValueError whose text ends up after `file:sheet:row:column:` in the error
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -15,6 +15,9 @@ from ledger.register.spec import Column
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PLAIN = re.compile(r"\s*(-?)(\d+)(?:\.(\d*))?\s*\Z", re.ASCII)  # 1234.56, -3, 0.5 (no £, commas or brackets)
+LARGEST = 10**12  # the largest number a cell may hold (pounds, units): far past any register, inside int64
+LARGEST_SPEND = 10**9  # pounds a line may spend in a year, or an Actuals row: what the engine counts in int64
+UNITS_PER_POUND = 10**9  # a price in micro-pounds times a volume in thousandths
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 
@@ -56,12 +59,19 @@ def _scaled(value: object, places: int, what: str) -> int:
         fraction = (fraction or "").rstrip("0")
         if len(fraction) <= places:
             scaled = int(whole + fraction.ljust(places, "0"))
-            return -scaled if sign else scaled
+            return _in_range(-scaled if sign else scaled, places, value)
     number = _number(value)
     scaled = number.scaleb(places)
     if scaled != scaled.to_integral_value():
         raise ValueError(f"{what} has more than {places} decimal places ({shown(value)})")
-    return int(scaled)
+    return _in_range(int(scaled), places, value)
+
+
+def _in_range(scaled: int, places: int, value: object) -> int:
+    """A number past `LARGEST` is a slip (a pasted code, a column shifted), and would not fit the ledger."""
+    if abs(scaled) > LARGEST * 10**places:
+        raise ValueError(f"too large ({shown(value)}): the ledger holds numbers up to {LARGEST:,}")
+    return scaled
 
 
 def parse_money(value: object) -> int:
@@ -87,6 +97,32 @@ def parse_ratio(value: object) -> int:
     if ppm <= 0:
         raise ValueError(f"must be more than zero ({shown(value)})")
     return ppm
+
+
+def spend_problem(sheet: str, row: Mapping[str, object]) -> tuple[str, str] | None:
+    """(column, message) when a typed SavingLines or Actuals row spends more than `LARGEST_SPEND`.
+
+    The engine counts a line's year, and each invoice row, in int64 billionths of a pound (price
+    x volume): a slip such as a product code typed as the volume would otherwise stop the trust's
+    figures, not just the line's.
+    """
+    if sheet == "SavingLines":
+        p0, p1, q1 = (int(row.get(c) or 0) for c in ("baseline_price", "new_price", "annual_volume"))
+        spend = max(p0, p1) * q1
+        if row.get("baseline_volume"):
+            q_cf = int(row["baseline_volume"]) * int(row.get("activity_factor") or 1_000_000) // 1_000_000
+            spend = max(spend, p0 * q_cf)
+        column, what = "annual_volume", "the line spends"
+    elif sheet == "Actuals":
+        spend = int(row.get("price_paid") or 0) * int(row.get("volume") or 0)
+        column, what = "volume", "this invoice row spends"
+    else:
+        return None
+    if spend <= LARGEST_SPEND * UNITS_PER_POUND:
+        return None
+    per = " a year" if sheet == "SavingLines" else ""
+    return column, (f"at these prices and volumes {what} £{spend // UNITS_PER_POUND:,}{per}, more than the ledger "
+                    f"counts (£{LARGEST_SPEND:,}): check the price and the volume")
 
 
 def parse_date(value: object) -> date:
