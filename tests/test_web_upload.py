@@ -77,6 +77,23 @@ def test_a_register_for_another_trust_is_refused(tmp_path) -> None:
     _unchanged(engine, before)
 
 
+def test_a_register_naming_the_trust_in_another_case_is_refused(tmp_path) -> None:
+    """The importer stores the org code as written: "rt1" would be a second trust, out of reach of the
+    web (its addresses are upper case) and counted twice in its region's roll-up."""
+    engine = ledger(tmp_path)
+    before = count_rows(engine, "RT1")
+    tables = register("RT1")
+    tables["Trust"][1][0] = "rt1"
+    book = workbook(tmp_path / "rt1.xlsx", tables)
+    response = Web(engine).as_user("pat").post("/t/RT1/upload", files={"register": ("rt1.xlsx", book.read_bytes(),
+                                                                                   XLSX)})
+    assert response.status_code == 400
+    assert "names org code &#39;rt1&#39;: write it RT1" in response.text
+    _unchanged(engine, before)
+    with engine.connect() as conn:
+        assert sorted(conn.execute(select(models.Trust.org_code)).scalars()) == ["RT1", "RT2"]
+
+
 def test_a_file_that_is_not_a_workbook_is_refused(tmp_path) -> None:
     engine = ledger(tmp_path)
     before = count_rows(engine, "RT1")

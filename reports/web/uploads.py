@@ -84,7 +84,7 @@ def register_trust(path: Path) -> str:
         column = raw.header.index("org_code") if "org_code" in raw.header else None
         for _row, values in raw.rows:
             if column is not None and column < len(values) and values[column] not in (None, ""):
-                return str(values[column]).strip().upper()
+                return str(values[column]).strip()  # as the importer will store it: org codes match exactly
     return ""
 
 
@@ -118,6 +118,10 @@ async def import_upload(engine, files: list[UploadFile], trust: str) -> load.Imp
                 await save_upload(upload, target / f"{SHEET_BY_NAME[stem].name}.csv")
         try:
             found = register_trust(target)
+            if found and found.upper() == trust and found != trust:
+                raise LedgerError(f"this register's Trust sheet names org code {found!r}: write it {trust}, as the "
+                                  "ledger knows the trust (another spelling would make a second trust); nothing "
+                                  "was written")
             if found and found != trust:
                 raise LedgerError(f"this register is for trust {found}, not {trust}: upload it from {found}'s page "
                                   "(if you belong to it); nothing was written")
