@@ -106,3 +106,17 @@ def test_security_headers(shared) -> None:
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["cache-control"] == "no-store"
     assert Web(shared).get("/static/htmx.min.js").text.startswith("var htmx=")
+
+
+@pytest.mark.parametrize(("url", "status", "says"), [
+    ("/t/RT1/charts", 400, "This address is missing a value or holds a wrong one (period: missing)."),
+    ("/t/RT1/lines?page_no=abc", 400, "(page_no: &#39;abc&#39;)"),
+    ("/t/RT1/pack.pdf", 400, "(period: missing)"),
+    ("/no/such/page", 404, "There is no page at /no/such/page."),
+])
+def test_a_wrong_address_gets_the_error_page_not_json(shared, url, status, says) -> None:
+    response = Web(shared).as_user("bob").get(url)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")
+    assert says in response.text
+    assert "That was refused" in response.text and '"detail"' not in response.text

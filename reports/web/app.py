@@ -14,8 +14,10 @@ import secrets
 from importlib import resources
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from ledger import db
@@ -109,6 +111,23 @@ def create_app(engine: Engine | str | None = None, *, secure: bool = False, key:
         if request.headers.get("hx-request"):
             return page(request, "message.html", http_status=status, message=str(exc), error=True)
         return page(request, "error.html", http_status=status, message=str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def malformed(request: Request, exc: RequestValidationError):
+        """A query value missing or of the wrong kind (`page_no=abc`): said in words, not as JSON."""
+        wrong = "; ".join(f"{err['loc'][-1]}: {'missing' if err['type'] == 'missing' else repr(err.get('input'))}"
+                          for err in exc.errors())
+        return await refused(request, Refused(f"This address is missing a value or holds a wrong one ({wrong}).",
+                                              400))
+
+    @app.exception_handler(HTTPException)
+    async def not_served(request: Request, exc: HTTPException):
+        """No such page (404) or method (405): the app's own error page instead of a JSON body."""
+        if exc.status_code not in (404, 405):
+            return Response(str(exc.detail), status_code=exc.status_code, headers=exc.headers)
+        message = (f"There is no page at {request.url.path}." if exc.status_code == 404
+                   else f"{request.url.path} does not answer a {request.method} request.")
+        return await refused(request, Refused(message, exc.status_code))
 
     @app.get("/static/{name}")
     def static(name: str):
