@@ -93,6 +93,19 @@ def test_sign_off_is_always_in_the_users_own_role(tmp_path) -> None:
     assert "<td>budget holder</td><td>Fin Accountant</td>" not in page
 
 
+def test_a_sign_off_without_a_decision_records_nothing(tmp_path) -> None:
+    engine = _register_with_line_by(tmp_path, "Someone Else")
+    fin = Web(engine).as_user("fin")
+    with engine.connect() as conn:
+        before = conn.execute(select(models.SignOff.__table__)).all()
+    for sent in ({}, {"decision": "aprove"}):
+        refused = fin.post("/t/RT1/lines/L9/signoff", sent)
+        assert refused.status_code == 400
+        assert "A sign-off is Approve or Reject" in refused.text
+    with engine.connect() as conn:
+        assert conn.execute(select(models.SignOff.__table__)).all() == before
+
+
 def test_form_errors_are_inline_and_use_the_register_checks(tmp_path) -> None:
     pat = Web(ledger(tmp_path)).as_user("pat")
     price = parser_for(next(c for c in SHEET_BY_NAME["savinglines"].columns if c.name == "new_price"))

@@ -22,6 +22,7 @@ from ledger.errors import LedgerError
 from ledger.register.spec import BENEFIT_TYPES
 from reports.web import entry
 from reports.web.common import acting, flash, page, parse_day, require, today, trust_of
+from reports.web.security import Refused
 from reports.web.uploads import safe_name, save_upload
 
 router = APIRouter()
@@ -114,7 +115,10 @@ async def edit_line(request: Request, trust: str, line_id: str):
 @router.post("/t/{trust}/lines/{line_id:path}/signoff")
 async def signoff(request: Request, trust: str, line_id: str):
     user, row, form = await acting(request, trust, "sign_off")
-    approve = form.get("decision") == "approve"
+    decision = form.get("decision")
+    if decision not in ("approve", "reject"):  # never read a missing or garbled choice as a rejection
+        raise Refused(f"A sign-off is Approve or Reject, not {decision!r}: nothing was recorded.", 400)
+    approve = decision == "approve"
     on = parse_day(str(form.get("date") or ""), "sign-off date")
     out = governance.signoff(request.app.state.engine, line_id, user.role, user.display_name, approve,
                              str(form.get("comment") or ""), row["org_code"], on)
