@@ -120,3 +120,16 @@ def test_a_wrong_address_gets_the_error_page_not_json(shared, url, status, says)
     assert response.headers["content-type"].startswith("text/html")
     assert says in response.text
     assert "That was refused" in response.text and '"detail"' not in response.text
+
+
+def test_a_nul_character_in_a_form_or_an_address_is_refused_with_nothing_written(shared) -> None:
+    """PostgreSQL cannot store or look up text with a NUL (a 500 there); SQLite would keep it."""
+    pat = Web(shared).as_user("pat")
+    before = {m: _count(shared, m) for m in (models.AuditEvent, models.Evidence)}
+    moved = pat.post("/t/RT1/lines/L0/advance", {"to": "WITHDRAWN", "reason": "dup\x00licate"})
+    assert moved.status_code == 400
+    assert "field &#39;reason&#39; holds a NUL character" in moved.text
+    assert pat.get("/t/RT1/evidence/EV%001").status_code == 400
+    login = Web(shared).login("pat\x00")
+    assert login.status_code == 400
+    assert {m: _count(shared, m) for m in before} == before

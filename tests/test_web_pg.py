@@ -47,3 +47,18 @@ def test_two_trusts_on_postgresql(pg_ledger_url, tmp_path) -> None:
     again = fin.post("/t/RT1/lines/L9/signoff", {"decision": "approve"})
     assert again.status_code == 400
     assert "line L9 is already VALIDATED" in again.text
+
+
+def test_nul_characters_are_refused_not_a_server_error_on_postgresql(pg_ledger_url, tmp_path) -> None:
+    engine = open_ledger(pg_ledger_url)
+    import_register(engine, write_register(tmp_path / "rt1", register("RT1")))
+    for username in ("pat", "adm"):
+        name, role, trusts = USERS[username]
+        auth.add_user(engine, username, name, role, PASSWORD, trusts)
+    pat, adm = Web(engine).as_user("pat"), Web(engine).as_user("adm")
+    assert pat.post("/t/RT1/lines/L0/advance", {"to": "PROPOSED", "reason": "r\x00"}).status_code == 400
+    assert pat.get("/t/RT1/evidence/E%001").status_code == 400
+    added = adm.post("/admin/users", {"username": "nul", "display_name": "N\x00", "role": "board", "trusts": "RT1",
+                                      "region": "", "password": PASSWORD})
+    assert added.status_code == 400
+    assert [u.username for u in auth.list_users(engine)] == ["adm", "pat"]

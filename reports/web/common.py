@@ -80,6 +80,8 @@ def current_user(request: Request) -> User:
 def trust_of(request: Request, trust: str) -> tuple[User, dict]:
     """The user and the trust, if the user belongs to it; Refused (403) naming why otherwise."""
     user = current_user(request)
+    if "\x00" in request.url.path:  # %00 in a line or evidence id: no such thing, and PostgreSQL cannot look it up
+        raise Refused("This address holds a NUL character (%00); no line, evidence or trust is named so.", 400)
     trust = trust.upper()
     for row in auth.visible_trusts(request.app.state.engine, user):
         if row["org_code"] == trust:

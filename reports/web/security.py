@@ -3,8 +3,9 @@
 The session itself is Starlette's signed cookie (HttpOnly, SameSite=Lax, Secure when served over
 TLS, see `app.create_app`). Each session holds a random CSRF token; every POST must send it back
 as the form field `csrf_token` or the `X-CSRF-Token` header (HTMX requests), compared in constant
-time. Login attempts are throttled per username and per client address in memory (one server
-process; a restart forgets them). Bodies over the upload limit are refused before they are read.
+time; a form field holding a NUL character is refused (as a register cell with one is). Login
+attempts are throttled per username and per client address in memory (one server process; a
+restart forgets them). Bodies over the upload limit are refused before they are read.
 """
 from __future__ import annotations
 
@@ -50,6 +51,10 @@ async def checked_form(request: Request) -> FormData:
     if not expected or not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise Refused("This form was refused: its security token (CSRF) is missing or out of date. "
                       "Reload the page and send it again.")
+    for name, value in form.multi_items():  # PostgreSQL cannot store one, and no one types it
+        if isinstance(value, str) and "\x00" in value:
+            raise Refused(f"This form was refused: its field {name!r} holds a NUL character (a stray zero byte, "
+                          "often pasted from a broken export). Retype it and send the form again.", 400)
     return form
 
 
