@@ -133,3 +133,17 @@ def test_a_nul_character_in_a_form_or_an_address_is_refused_with_nothing_written
     login = Web(shared).login("pat\x00")
     assert login.status_code == 400
     assert {m: _count(shared, m) for m in before} == before
+
+
+@pytest.mark.parametrize("url", ["/t/RT3/lines/L0", "/t/RT3/charts?period=2026-03", "/t/RT3/pack.pdf?period=2026-03",
+                                 "/t/RT3/workbook.xlsx"])
+def test_a_trust_with_no_register_yet_does_not_name_the_others(tmp_path, url) -> None:
+    """The library's message for an unknown trust lists every trust the ledger holds (for the CLI)."""
+    from reports.web import auth
+
+    engine = ledger(tmp_path)
+    auth.add_user(engine, "new", "Nia New", "board", "correct horse battery staple", ("RT3",))
+    response = Web(engine).as_user("new").get(url)
+    assert response.status_code == 400
+    assert "Trust RT3 has no register in the ledger yet" in response.text
+    assert "RT1" not in response.text and "RT2" not in response.text

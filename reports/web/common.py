@@ -104,6 +104,14 @@ async def acting(request: Request, trust: str, action: str) -> tuple[User, dict,
     return user, row, await checked_form(request)
 
 
+def registered(request: Request, row: dict) -> str:
+    """The trust's code once its register is in the ledger; else refused here, so the library's
+    message (which lists every trust the ledger holds, for the command line) never reaches the page."""
+    if not has_data(request, row["org_code"]):
+        raise Refused(f"Trust {row['org_code']} has no register in the ledger yet: upload its register first.", 400)
+    return row["org_code"]
+
+
 def has_data(request: Request, trust: str) -> bool:
     from sqlalchemy import select
 

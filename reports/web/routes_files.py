@@ -20,7 +20,7 @@ from ledger.engine.summary import default_as_at, known_by
 from ledger.errors import LedgerError
 from reports.pack import period_as_known
 from reports.render import render_trust
-from reports.web.common import acting, flash, has_data, page, parse_day, parse_fy, require, today, trust_of
+from reports.web.common import acting, flash, has_data, page, parse_day, parse_fy, registered, require, today, trust_of
 from reports.web.uploads import import_upload, safe_name
 from reports.workbook import audit_trail, register_imports, write_workbook
 
@@ -77,7 +77,7 @@ def downloads(request: Request, trust: str):
 def pack_pdf(request: Request, trust: str, period: str, as_at: str | None = None):
     _, row = trust_of(request, trust)
     chosen = period_as_known(period, parse_day(as_at), today())
-    pack = request.app.state.figures.pack(row["org_code"], chosen)
+    pack = request.app.state.figures.pack(registered(request, row), chosen)
     with tempfile.TemporaryDirectory(prefix="savings-pack-") as tmp:
         target = Path(tmp) / "pack.pdf"
         render_trust(pack, target)
@@ -90,7 +90,7 @@ def pack_pdf(request: Request, trust: str, period: str, as_at: str | None = None
 @router.get("/t/{trust}/workbook.xlsx")
 def workbook(request: Request, trust: str, fy: str | None = None, as_at: str | None = None):
     _, row = trust_of(request, trust)
-    code = row["org_code"]
+    code = registered(request, row)
     fy = parse_fy(fy)
     when = known_by(parse_day(as_at), today()) or default_as_at(fy, today())
     engine = request.app.state.engine

@@ -18,7 +18,7 @@ from ledger.engine.summary import line_table
 from ledger.errors import LedgerError
 from reports.pack import period_as_known
 from reports.web import explain
-from reports.web.common import has_data, page, parse_day, parse_fy, today, trust_of
+from reports.web.common import has_data, page, parse_day, parse_fy, registered, today, trust_of
 
 router = APIRouter()
 PAGE = 100  # rows of the lines table per page
@@ -40,7 +40,7 @@ def dashboard(request: Request, trust: str, period: str | None = None, as_at: st
 def charts(request: Request, trust: str, period: str, as_at: str | None = None):
     """The pack's charts for the dashboard, fetched after the figures (they take longer to draw)."""
     _, row = trust_of(request, trust)
-    pack = request.app.state.figures.pack(row["org_code"], period_as_known(period, parse_day(as_at), today()))
+    pack = request.app.state.figures.pack(registered(request, row), period_as_known(period, parse_day(as_at), today()))
     if request.headers.get("hx-request"):
         return page(request, "charts.html", pack=pack)
     return page(request, "charts_page.html", trust=row, pack=pack, period=period)
@@ -97,7 +97,7 @@ def lines(request: Request, trust: str, fy: str | None = None, q: str = "", grad
 @router.get("/t/{trust}/lines/{line_id:path}")
 def line(request: Request, trust: str, line_id: str, fy: str | None = None):
     _, row = trust_of(request, trust)
-    code = row["org_code"]
+    code = registered(request, row)
     ty = request.app.state.figures.trust(code, None)
     facts = ty.figures.lines.set_index("line_id")
     if line_id not in facts.index:
