@@ -147,3 +147,14 @@ def test_a_trust_with_no_register_yet_does_not_name_the_others(tmp_path, url) ->
     assert response.status_code == 400
     assert "Trust RT3 has no register in the ledger yet" in response.text
     assert "RT1" not in response.text and "RT2" not in response.text
+
+
+def test_closing_a_month_of_a_trust_with_no_register_does_not_name_the_others(tmp_path) -> None:
+    from reports.web import auth
+
+    engine = ledger(tmp_path)
+    auth.add_user(engine, "newfin", "Nia Finance", "finance", "correct horse battery staple", ("RT3",))
+    response = Web(engine).as_user("newfin").post("/t/RT3/close", {"month": "2025-04"})
+    assert response.status_code == 400
+    assert "Trust RT3 has no register in the ledger yet" in response.text
+    assert "RT1" not in response.text and "RT2" not in response.text

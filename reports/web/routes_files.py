@@ -56,7 +56,7 @@ def close_form(request: Request, trust: str):
 @router.post("/t/{trust}/close")
 async def close(request: Request, trust: str):
     user, row, form = await acting(request, trust, "close_period")
-    lock = periods.close_period(request.app.state.engine, row["org_code"], str(form.get("month") or ""),
+    lock = periods.close_period(request.app.state.engine, registered(request, row), str(form.get("month") or ""),
                                 user.display_name)
     flash(request, f"{row['org_code']} closed through {lock.month}: lock {lock.lock_id}, fingerprint "
                    f"{lock.fingerprint[:19]}…")
