@@ -122,6 +122,16 @@ def test_a_wrong_address_gets_the_error_page_not_json(shared, url, status, says)
     assert "That was refused" in response.text and '"detail"' not in response.text
 
 
+def test_a_form_with_too_many_files_gets_the_error_page(shared) -> None:
+    web = Web(shared).as_user("pat")
+    files = [("register", (f"Trust{i}.csv", b"x", "text/csv")) for i in range(21)]
+    response = web.post("/t/RT1/upload", files=files)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    assert "The request was refused: Too many files. Maximum number of files is 20. Nothing was written." \
+        in response.text
+
+
 def test_a_nul_character_in_a_form_or_an_address_is_refused_with_nothing_written(shared) -> None:
     """PostgreSQL cannot store or look up text with a NUL (a 500 there); SQLite would keep it."""
     pat = Web(shared).as_user("pat")

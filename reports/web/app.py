@@ -122,11 +122,11 @@ def create_app(engine: Engine | str | None = None, *, secure: bool = False, key:
 
     @app.exception_handler(HTTPException)
     async def not_served(request: Request, exc: HTTPException):
-        """No such page (404) or method (405): the app's own error page instead of a JSON body."""
-        if exc.status_code not in (404, 405):
-            return Response(str(exc.detail), status_code=exc.status_code, headers=exc.headers)
-        message = (f"There is no page at {request.url.path}." if exc.status_code == 404
-                   else f"{request.url.path} does not answer a {request.method} request.")
+        """No such page (404), method (405) or a form that cannot be read (too many files or fields,
+        broken multipart data): the app's own error page instead of a JSON body."""
+        message = {404: f"There is no page at {request.url.path}.",
+                   405: f"{request.url.path} does not answer a {request.method} request."}.get(
+            exc.status_code, f"The request was refused: {exc.detail} Nothing was written.")
         return await refused(request, Refused(message, exc.status_code))
 
     @app.get("/static/{name}")
