@@ -50,9 +50,12 @@ def attach(engine: Engine, line_id: str, file: Path, kind: str, person: str, tru
             sha = audit.store_file(root, file)
         except OSError as exc:
             raise LedgerError(f"cannot store {file} in the evidence store {root}: {exc}") from None
-        evidence_id = evidence_id or f"EV-{line_id}-{sha[:8]}"
+        chosen, evidence_id = evidence_id, evidence_id or f"EV-{line_id}-{sha[:8]}"
         taken = conn.execute(select(EVIDENCE.c.line_id).where(EVIDENCE.c.trust == trust,
                                                               EVIDENCE.c.evidence_id == evidence_id)).scalar()
+        if taken is not None and not chosen:  # the id is made from the file's hash: these bytes are attached
+            raise LedgerError(f"{file.name}: this file is already attached to line {line_id} as evidence "
+                              f"{evidence_id} (the same sha256 {sha[:12]}…); nothing was attached")
         if taken is not None:
             raise LedgerError(f"evidence id {evidence_id} is already used (line {taken}); give another --id")
         row = {"trust": trust, "evidence_id": evidence_id, "line_id": line_id, "type": kind, "file": file.name,

@@ -199,6 +199,21 @@ def test_evidence_is_stored_by_its_hash_and_served_back(tmp_path) -> None:
                       files={"file": ("x.txt", b"x", "text/plain")}).status_code == 403
 
 
+def test_the_same_file_attached_twice_is_named_as_already_attached(tmp_path) -> None:
+    """The evidence id is made from the file's hash; the web has no id to give instead, so the refusal
+    says what happened rather than asking for another --id."""
+    pat = Web(ledger(tmp_path)).as_user("pat")
+    content = b"invoice extract, December\n"
+    sha = hashlib.sha256(content).hexdigest()
+    first = pat.post("/t/RT1/lines/L0/evidence", {"type": "invoice_extract"}, files={"file": ("dec.csv", content)})
+    assert first.status_code == 303
+    again = pat.post("/t/RT1/lines/L0/evidence", {"type": "other"}, files={"file": ("copy.csv", content)})
+    assert again.status_code == 400
+    assert (f"copy.csv: this file is already attached to line L0 as evidence EV-L0-{sha[:8]} (the same sha256 "
+            f"{sha[:12]}…); nothing was attached") in again.text
+    assert "--id" not in again.text
+
+
 def test_a_line_whose_id_holds_a_slash_has_a_page_and_its_forms_work(tmp_path) -> None:
     """Registers often number lines like CIP/25/001; the register takes such an id, so the web must
     open the line, act on it and serve its evidence, not answer 404."""
