@@ -14,7 +14,7 @@ from ledger.register.load import import_register
 from ledger.register.parse import parser_for
 from ledger.register.spec import SHEET_BY_NAME
 from tests.helpers_web import Web, fy_start, ledger, new_line_form, register, today
-from tests.ledgers import line, write_register
+from tests.ledgers import budget, line, write_register
 
 THIS_MONTH = calendar.month_label(calendar.month_index(today()))
 FIRST_MONTH = calendar.month_label(calendar.month_index(fy_start()))
@@ -212,6 +212,18 @@ def test_the_same_file_attached_twice_is_named_as_already_attached(tmp_path) -> 
     assert (f"copy.csv: this file is already attached to line L0 as evidence EV-L0-{sha[:8]} (the same sha256 "
             f"{sha[:12]}…); nothing was attached") in again.text
     assert "--id" not in again.text
+
+
+def test_a_budget_removal_gets_a_free_id_when_the_register_holds_the_next_one(tmp_path) -> None:
+    """The form has no id field: `BA-L0-2` already in the register must not block finance for good."""
+    engine = ledger(tmp_path)
+    tables = register("RT1")
+    tables["BudgetAdjustments"].append(budget("BA-L0-2", "L0", "100.00", fy_start().isoformat()))
+    import_register(engine, write_register(tmp_path / "again", tables))
+    fin = Web(engine).as_user("fin")
+    done = fin.post("/t/RT1/lines/L0/budget", {"ledger_ref": "JNL-9", "amount": "50.00", "recurrent": "true",
+                                                "effective_from": fy_start().isoformat()}, follow_redirects=True)
+    assert "Budget removal BA-L0-3 recorded on line L0." in done.text
 
 
 def test_a_line_whose_id_holds_a_slash_has_a_page_and_its_forms_work(tmp_path) -> None:

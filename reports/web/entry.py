@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ledger import audit, models, periods
@@ -162,13 +162,23 @@ def add_actual(engine: Engine, trust: str, line_id: str, cells: Mapping[str, str
                                            "price_paid": cells.get("price_paid", "")})])
 
 
+def _next_adjustment_id(conn: Connection, trust: str, line_id: str) -> str:
+    """`BA-LINE-n`, n one more than the trust's adjustments, or the next number free (a register may
+    hold such an id already, and the form has no field to give another)."""
+    table = models.BudgetAdjustment.__table__
+    taken = set(conn.execute(select(table.c.adjustment_id).where(table.c.trust == trust)).scalars())
+    n = len(taken) + 1
+    while f"BA-{line_id}-{n}" in taken:
+        n += 1
+    return f"BA-{line_id}-{n}"
+
+
 def add_budget(engine: Engine, trust: str, line_id: str, cells: Mapping[str, str], person: str, role: str) -> str:
     """A budget removal (R-ELG-1a) linked to the line, with its ledger journal reference."""
     table = models.BudgetAdjustment.__table__
     with engine.connect() as conn, conn.begin():
         audit.begin_write(conn, trust)
-        count = conn.execute(select(func.count()).select_from(table).where(table.c.trust == trust)).scalar()
-        adjustment_id = (cells.get("adjustment_id") or "").strip() or f"BA-{line_id}-{count + 1}"
+        adjustment_id = (cells.get("adjustment_id") or "").strip() or _next_adjustment_id(conn, trust, line_id)
         fields = ("ledger_ref", "cost_centre", "subjective", "amount", "recurrent", "effective_from")
         record = check_row(conn, trust, "BudgetAdjustments", {"adjustment_id": adjustment_id, "line_id": line_id,
                                                               **{k: cells.get(k, "") for k in fields}})
