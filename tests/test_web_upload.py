@@ -94,6 +94,20 @@ def test_a_register_naming_the_trust_in_another_case_is_refused(tmp_path) -> Non
         assert sorted(conn.execute(select(models.Trust.org_code)).scalars()) == ["RT1", "RT2"]
 
 
+def test_two_csv_files_for_one_sheet_are_refused(tmp_path) -> None:
+    engine = ledger(tmp_path)
+    before = count_rows(engine, "RT1")
+    tables = register("RT1", [line("L1", "2.00", "1.00", "1200", fy_start().isoformat())])
+    files = [("register", (f"{name}.csv", "\n".join(",".join(r) for r in rows).encode(), "text/csv"))
+             for name, rows in tables.items()]
+    files.append(("register", ("savinglines.CSV", b"line_id\n", "text/csv")))
+    response = Web(engine).as_user("pat").post("/t/RT1/upload", files=files)
+    assert response.status_code == 400
+    assert "SavingLines.csv, savinglines.CSV: 2 files for the SavingLines sheet; upload one file per sheet" \
+        in response.text
+    _unchanged(engine, before)
+
+
 def test_a_file_that_is_not_a_workbook_is_refused(tmp_path) -> None:
     engine = ledger(tmp_path)
     before = count_rows(engine, "RT1")

@@ -98,6 +98,11 @@ def stage_register(files: list[UploadFile], folder: Path) -> Path:
     if wrong:
         raise LedgerError(f"{', '.join(wrong)}: upload one .xlsx register, or CSV files named after its sheets "
                           f"(Trust.csv, Contracts.csv, Schemes.csv, SavingLines.csv ...); nothing was written")
+    for sheet in sorted({n[:-4].lower() for n in names}):
+        same = [n for n in names if n[:-4].lower() == sheet]
+        if len(same) > 1:  # one would silently replace the other
+            raise LedgerError(f"{', '.join(same)}: {len(same)} files for the {csv_names[sheet]} sheet; upload one "
+                              "file per sheet; nothing was written")
     return folder / "register"
 
 
