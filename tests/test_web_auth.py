@@ -1,6 +1,8 @@
 """Web app: logging in, sessions, CSRF, throttling, and `savings user` on the command line."""
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -54,6 +56,22 @@ def test_pages_need_a_login(tmp_path) -> None:
     response = web.get("/t/RT1/lines")
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/t/RT1/lines"
+
+
+def test_login_returns_to_the_address_asked_for_with_its_query(tmp_path) -> None:
+    """A link to a period's dashboard, or to a line whose id holds & or /, lands there after logging in."""
+    engine = ledger(tmp_path)
+    for url in ("/t/RT1?period=2025-12&as_at=2025-12-15", "/t/RT1/lines/CIP%2F25%26001?fy=2025/26"):
+        web = Web(engine)
+        asked = web.get(url)
+        assert asked.status_code == 303
+        form = web.get(asked.headers["location"]).text
+        sent_back = html.unescape(re.search(r'name="next" value="([^"]*)"', form).group(1))
+        assert sent_back == url
+        web.refresh_token("/login")
+        done = web.client.post("/login", data={"username": "pat", "password": PASSWORD, "csrf_token": web.token,
+                                               "next": sent_back})
+        assert done.headers["location"] == url
 
 
 def test_login_is_throttled_after_five_failures(tmp_path) -> None:

@@ -12,6 +12,7 @@ import logging
 import os
 import secrets
 from importlib import resources
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -103,7 +104,7 @@ def create_app(engine: Engine | str | None = None, *, secure: bool = False, key:
     async def not_logged_in(request: Request, exc: NotLoggedIn):
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": "/login"})
-        return RedirectResponse(f"/login?next={exc.next_url}", status_code=303)
+        return RedirectResponse(f"/login?next={quote(exc.next_url, safe='/')}", status_code=303)
 
     @app.exception_handler(LedgerError)
     async def refused(request: Request, exc: LedgerError):

@@ -72,9 +72,19 @@ def current_user(request: Request) -> User:
     user = auth.get_user(request.app.state.engine, name) if name else None
     if user is None:
         request.session.pop("user", None)
-        raise NotLoggedIn(str(request.url.path))
+        raise NotLoggedIn(_back_here(request))
     request.state.user = user
     return user
+
+
+def _back_here(request: Request) -> str:
+    """Where to return after logging in: this address as sent (a line id may hold %2F or %26) with
+    its query (a dashboard's period and as-at date); a form's address is no page, so home."""
+    if request.method != "GET":
+        return "/"
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.url.query
+    return raw.decode("latin-1") + (f"?{query}" if query else "")
 
 
 def trust_of(request: Request, trust: str) -> tuple[User, dict]:
