@@ -57,6 +57,25 @@ def test_a_region_user_sees_their_region_only(tmp_path) -> None:
     assert web.get("/t/RT1/lines").status_code == 403
 
 
+def test_a_region_user_changes_nothing_in_the_trusts_they_only_see(tmp_path) -> None:
+    """--region lets a user see the region's trusts; they change only the trusts they belong to."""
+    from reports.web import auth
+
+    engine = ledger(tmp_path)
+    auth.add_user(engine, "rfin", "Rae Finance", "finance", "correct horse battery staple", ("RT1",), region="North")
+    web = Web(engine).as_user("rfin")
+    before = {m: _count(engine, m) for m in (models.AuditEvent, models.PeriodLock, models.BudgetAdjustment)}
+    assert web.get("/t/RT2/lines/L0").status_code == 200
+    closed = web.post("/t/RT2/close", {"month": "2025-04"})
+    assert closed.status_code == 403
+    assert "You (rfin) see trust RT2 through the region North, but change only the trusts you belong to" \
+        in closed.text
+    budget = web.post("/t/RT2/lines/L0/budget", {"ledger_ref": "J1", "amount": "10", "effective_from": "2025-04-01"})
+    assert budget.status_code == 403
+    assert {m: _count(engine, m) for m in before} == before
+    assert web.post("/t/RT1/close", {"month": "2025-04"}).status_code == 303  # their own trust
+
+
 def test_a_region_user_sees_their_region_however_it_was_typed(tmp_path) -> None:
     """The region is matched as the regional roll-up matches it: without regard to case or spaces."""
     from reports.web import auth

@@ -107,10 +107,14 @@ def require(user: User, action: str) -> None:
 
 
 async def acting(request: Request, trust: str, action: str) -> tuple[User, dict, FormData]:
-    """For a form that changes a trust: the user must belong to it, their role must allow
-    `action`, and the form must carry its CSRF token, checked in that order."""
+    """For a form that changes a trust: the user must see it, their role must allow `action`, they
+    must belong to it (a trust seen only through their region is read only), and the form must
+    carry its CSRF token, checked in that order."""
     user, row = trust_of(request, trust)
     require(user, action)
+    if row["org_code"] not in user.trusts:  # seen through the user's region: a region sees, its trusts change
+        raise Refused(f"You ({user.username}) see trust {row['org_code']} through the region {user.region}, but "
+                      "change only the trusts you belong to. Ask an admin to add you to it.", 403)
     return user, row, await checked_form(request)
 
 
