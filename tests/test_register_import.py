@@ -334,6 +334,22 @@ def test_corrupt_workbook(tmp_path) -> None:
         import_register(open_ledger(f"sqlite:///{tmp_path}/l.db"), path)
 
 
+def test_a_workbook_missing_a_sheets_part_is_corrupt_not_a_crash(tmp_path) -> None:
+    """The index (xl/workbook.xml) lists the sheet, but its XML part is not in the zip."""
+    path = xlsx(tmp_path / "register.xlsx", good())
+    with zipfile.ZipFile(path) as src:
+        parts = {name: src.read(name) for name in src.namelist() if name != "xl/worksheets/sheet1.xml"}
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(broken, "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+    with pytest.raises(LedgerError, match=r"broken.xlsx: the workbook is corrupt or unreadable \(sheet '\w+' is "
+                                          r"listed but its cells are missing\); save it again from Excel"):
+        import_register(engine, broken)
+    assert count_rows(engine, "RT1")["SavingLines"] == 0
+
+
 def test_cli_reports_every_problem_and_exits_1(tmp_path) -> None:
     t = good()
     t["SavingLines"][1][10] = "3,4O"

@@ -125,7 +125,11 @@ class Register:
             size = zf.getinfo(part).file_size if part in zf.namelist() else None
         if size is not None and size <= CALAMINE_MAX_XML and (fast := self._calamine_sheet(name, part)):
             return fast
-        ws = self._openpyxl()[name]
+        book = self._openpyxl()
+        if name not in book.sheetnames:  # listed in the workbook's index, but its part is missing from the zip
+            raise LedgerError(f"{self.label}: the workbook is corrupt or unreadable (sheet {name!r} is listed but "
+                              "its cells are missing); save it again from Excel")
+        ws = book[name]
         rows = ws.iter_rows()
         header = [_header_text(_unescaped_value(c)) for c in next(rows, ())]
         numbered = ((n, [_cell_value(c) for c in cells]) for n, cells in enumerate(rows, start=2))
