@@ -93,19 +93,25 @@ def listing(engine: Engine, trust: str, line_id: str | None = None) -> list[dict
 
 
 def store_register_files(conn: Connection, trust: str, evidence: pd.DataFrame, register: Path, where: str) -> None:
-    """Store the files the register's Evidence sheet names (relative to the register).
+    """Store the files the register's Evidence sheet names (relative to the register, in its folder).
 
     A stated sha256 must match the file; an empty one is filled in. A named file that is not
     there is refused unless its sha256 is stated (then `audit verify` looks for it in the store).
+    A file outside the register's folder (an absolute path, `..`, a link out of it) is refused:
+    an uploaded register must not store, and so serve back, any file the server can read.
     """
     rows = evidence[(evidence["source"] == "register") & (evidence["file"].fillna("") != "")]
     if rows.empty:
         return
-    base = register if register.is_dir() else register.parent
+    base = (register if register.is_dir() else register.parent).resolve()
     root = audit.evidence_root(conn.engine)
     problems = []
     for row in rows.itertuples():
-        path = base / row.file
+        path = (base / row.file).resolve()
+        if not path.is_relative_to(base):  # /etc/passwd, ../../x or a link out: a register names only its own files
+            problems.append(f"{where}:{row.source_row}:file: {row.file} is outside the register's folder: name an "
+                            "evidence file by its place in that folder")
+            continue
         if not path.is_file():
             if not row.sha256:
                 problems.append(f"{where}:{row.source_row}:file: {row.file} is not next to the register "

@@ -108,6 +108,27 @@ def test_two_csv_files_for_one_sheet_are_refused(tmp_path) -> None:
     _unchanged(engine, before)
 
 
+def test_a_register_naming_a_server_file_as_evidence_is_refused(tmp_path) -> None:
+    """The Evidence sheet names files relative to the register; an upload's folder holds only the
+    register, so an absolute path or `..` would have stored, and served back, any file the server
+    can read (/proc/self/environ holds the session key)."""
+    engine = ledger(tmp_path)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SAVINGS_SECRET_KEY=do-not-serve\n")
+    web = Web(engine).as_user("pat")
+    for named in (str(secret), "../" * 12 + str(secret).lstrip("/")):
+        tables = register("RT1")
+        tables["Evidence"] = [["evidence_id", "line_id", "type", "file", "sha256"],
+                              ["EV-S", "L0", "contract", named, ""]]
+        files = [("register", (f"{name}.csv", "\n".join(",".join(r) for r in rows).encode(), "text/csv"))
+                 for name, rows in tables.items()]
+        response = web.post("/t/RT1/upload", files=files)
+        assert response.status_code == 400
+        assert f"Evidence.csv:2:file: {named} is outside the register&#39;s folder" in response.text
+        assert web.get("/t/RT1/evidence/EV-S").status_code == 400
+    assert not any(p.read_bytes() == secret.read_bytes() for p in (tmp_path / "evidence").rglob("*") if p.is_file())
+
+
 def test_a_file_that_is_not_a_workbook_is_refused(tmp_path) -> None:
     engine = ledger(tmp_path)
     before = count_rows(engine, "RT1")
