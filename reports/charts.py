@@ -26,6 +26,7 @@ STYLE = {
     "svg.fonttype": "none",  # text stays text (small, fast to typeset); the alt text carries the words
     "font.family": "DejaVu Sans",
     "font.size": 8,
+    "text.parse_math": False,  # labels are the register's text (tower codes): "$x^$" is text, not broken TeX
     "axes.edgecolor": "#333333",
     "axes.linewidth": 0.6,
     "axes.spines.top": False,

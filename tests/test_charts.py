@@ -30,3 +30,9 @@ def test_bridge_alt_text_names_each_deduction():
     chart = charts.bridge(600_000, [("leakage (paid above contract price)", 21_000), ("not signed off", 0)], 579_000)
     assert chart.alt == ("Waterfall chart from £6,000.00 claimed over the contract term down to £5,790.00 counted "
                          "as CIP. Deductions: leakage (paid above contract price) £210.00.")
+
+
+def test_a_tower_code_with_dollar_signs_is_drawn_as_text():
+    """Tower codes come from the register; matplotlib would read "$x^$" as broken TeX and stop the pack."""
+    chart = charts.towers(["$x^$", "T2"], [100_000, 200_000], [50_000, 60_000], [10_000, 20_000])
+    assert ">$x^$<" in chart.svg
