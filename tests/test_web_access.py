@@ -65,7 +65,11 @@ def test_a_region_user_changes_nothing_in_the_trusts_they_only_see(tmp_path) -> 
     auth.add_user(engine, "rfin", "Rae Finance", "finance", "correct horse battery staple", ("RT1",), region="North")
     web = Web(engine).as_user("rfin")
     before = {m: _count(engine, m) for m in (models.AuditEvent, models.PeriodLock, models.BudgetAdjustment)}
-    assert web.get("/t/RT2/lines/L0").status_code == 200
+    seen = web.get("/t/RT2/lines/L0")
+    assert seen.status_code == 200
+    assert 'name="csrf_token"' in seen.text and "/t/RT2/lines/L0/budget" not in seen.text, "no form to send"
+    assert "Record a budget removal" in web.get("/t/RT1/lines/L0").text
+    assert "You see RT2 through your region (North), read only" in web.get("/t/RT2/queue").text
     closed = web.post("/t/RT2/close", {"month": "2025-04"})
     assert closed.status_code == 403
     assert "You (rfin) see trust RT2 through the region North, but change only the trusts you belong to" \

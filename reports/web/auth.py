@@ -67,6 +67,10 @@ class User:
     def can(self, action: str) -> bool:
         return self.role in CAN[action]
 
+    def may(self, action: str, trust: str) -> bool:
+        """`can`, in a trust the user belongs to (one seen only through their region is read only)."""
+        return self.can(action) and trust in self.trusts
+
     @property
     def read_only(self) -> bool:
         return self.role in ("board", "auditor", "admin")
