@@ -226,6 +226,25 @@ def test_a_budget_removal_gets_a_free_id_when_the_register_holds_the_next_one(tm
     assert "Budget removal BA-L0-3 recorded on line L0." in done.text
 
 
+def test_a_new_line_cannot_take_the_id_of_one_a_register_dropped(tmp_path) -> None:
+    """Sign-offs and status moves recorded on the web are kept when a register drops the line; a new
+    line with its id would inherit them: here a budget holder's approval of another saving, and
+    delivery without plan approval."""
+    engine = ledger(tmp_path)
+    pat, bea = Web(engine).as_user("pat"), Web(engine).as_user("bea")
+    pat.post("/t/RT1/new-line", new_line_form("W1"))
+    for who, to in ((pat, "PROPOSED"), (bea, "PLAN_APPROVED"), (pat, "IN_DELIVERY")):
+        assert who.post("/t/RT1/lines/W1/advance", {"to": to}).status_code == 303
+    assert bea.post("/t/RT1/lines/W1/signoff", {"decision": "approve"}).status_code == 303
+    dropped = register("RT1", [line("L5", "2.00", "1.00", "10", fy_start().isoformat())])  # W1 is not in it
+    import_register(engine, write_register(tmp_path / "again", dropped))
+    again = pat.post("/t/RT1/new-line", new_line_form("W1", new_price="1.00"))
+    assert again.status_code == 400
+    assert "line W1 was in RT1 before (a register dropped it) and its sign-offs and status moves are kept" \
+        in again.text
+    assert pat.post("/t/RT1/new-line", new_line_form("W2")).status_code == 303
+
+
 def test_a_line_whose_id_holds_a_slash_has_a_page_and_its_forms_work(tmp_path) -> None:
     """Registers often number lines like CIP/25/001; the register takes such an id, so the web must
     open the line, act on it and serve its evidence, not answer 404."""

@@ -98,12 +98,26 @@ def create_line(engine: Engine, trust: str, cells: Mapping[str, str], person: st
         line_id = record["line_id"]
         if line_id in _ids(conn, models.SavingLine, "line_id", trust):
             raise FormErrors({"line_id": f"line {line_id} already exists in {trust}; choose another id"})
+        if _has_history(conn, trust, line_id):
+            raise FormErrors({"line_id": f"line {line_id} was in {trust} before (a register dropped it) and its "
+                                         "sign-offs and status moves are kept: a new line with its id would inherit "
+                                         "them; choose another id"})
         _open(conn, trust, record["go_live"], "go_live", "a new line")
         row = load.stored_row(LINES, {**record, "created_by": person}, trust)
         conn.execute(LINES.insert(), [row])
         audit.append_events(conn, [_event(trust, line_id, "create", person, role, "entered on the web",
                                           {"scheme_id": row["scheme_id"], "benefit_type": row["benefit_type"]})])
     return line_id
+
+
+def _has_history(conn: Connection, trust: str, line_id: str) -> bool:
+    """Whether sign-offs or line events kept from an earlier line with this id remain (the engine
+    reads them by line id, so they would count for a new line)."""
+    signoffs, events = models.SignOff.__table__, models.AuditEvent.__table__
+    signed = select(signoffs.c.id).where(signoffs.c.trust == trust, signoffs.c.line_id == line_id).limit(1)
+    moved = select(events.c.seq).where(events.c.trust == trust, events.c.entity == "line",
+                                       events.c.entity_id == line_id).limit(1)
+    return conn.execute(signed).first() is not None or conn.execute(moved).first() is not None
 
 
 def line_status(conn: Connection, trust: str, line_id: str) -> str:
