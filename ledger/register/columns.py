@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ledger.register.parse import is_blank, parse_text, spend_problem
+from ledger.register.parse import LARGEST_SPEND, UNITS_PER_POUND, is_blank, parse_text, spend_problem
 from ledger.register.read import FormulaCell
 from ledger.register.spec import Column, Sheet
 
@@ -142,6 +142,9 @@ _SPEND_COLUMNS = ("baseline_price", "new_price", "annual_volume", "baseline_volu
 
 def _overspends(sheet: str, typed: dict[str, list[object]]) -> bool:
     """Whether any row spends more than the ledger counts (`parse.spend_problem`)."""
+    if sheet == "Actuals":  # the big sheet, a product per row (price and volume are required)
+        limit = LARGEST_SPEND * UNITS_PER_POUND
+        return any(p * v > limit for p, v in zip(typed["price_paid"], typed["volume"], strict=True))  # type: ignore[operator]
     names = [n for n in _SPEND_COLUMNS if n in typed]
     for values in zip(*(typed[n] for n in names), strict=True):
         if spend_problem(sheet, {n: v for n, v in zip(names, values, strict=True) if v is not ABSENT}):
