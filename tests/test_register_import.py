@@ -117,6 +117,18 @@ def test_numbers_too_large_for_the_ledger_are_refused_not_a_crash(tmp_path) -> N
         "ledger counts (£1,000,000,000): check the price and the volume"]
 
 
+def test_a_date_before_the_ledgers_years_is_refused(tmp_path) -> None:
+    """Excel holds no date before 1900: a line going live in year 1 imported, then made an audit workbook
+    that showed ##### and that `savings import` could not read back."""
+    t = good()
+    t["SavingLines"][1][13] = "0001-01-01"  # (finding) go_live
+    t["Contracts"][1][5] = "1900-03-31"  # (finding) start_date, the day before 1900/01
+    t["SavingLines"].append(line("L2", "2.00", "1.00", "12", "1900-04-01"))  # (ok) the first day the ledger holds
+    assert problems(tmp_path, t) == [
+        "Contracts.csv:2:start_date: 1900-03-31 is before the years the ledger holds (from 1900-04-01)",
+        "SavingLines.csv:2:go_live: 0001-01-01 is before the years the ledger holds (from 1900-04-01)"]
+
+
 def test_zero_and_negative_volumes(tmp_path) -> None:
     t = good()
     t["SavingLines"][1][12] = "0"
