@@ -261,6 +261,25 @@ def test_xlsx_formulas_and_merged_cells_are_refused(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("reader", ["calamine", "openpyxl"])
+def test_excel_numbers_too_large_are_refused_not_a_traceback(tmp_path, monkeypatch, reader) -> None:
+    """A double past 28 digits stopped the import with decimal.InvalidOperation."""
+    if reader == "openpyxl":
+        monkeypatch.setattr(read_module, "CALAMINE_MAX_XML", 0)
+    t = good()
+    t["SavingLines"][1][12] = 1e20  # (finding) annual_volume
+    t["BudgetAdjustments"][1][5] = -1e300  # (finding) amount
+    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+    with pytest.raises(RegisterInvalid) as err:
+        import_register(engine, xlsx(tmp_path / "register.xlsx", t))
+    assert str(err.value).splitlines() == [
+        "register.xlsx:SavingLines:2:annual_volume: a volume is too large (1E+20); at most 999999999999.999, "
+        "15 digits as Excel keeps",
+        "register.xlsx:BudgetAdjustments:2:amount: money is too large (-1E+300); at most 9999999999999.99, "
+        "15 digits as Excel keeps",
+    ]
+
+
+@pytest.mark.parametrize("reader", ["calamine", "openpyxl"])
 def test_excel_error_values_are_refused_not_read_as_empty(tmp_path, monkeypatch, reader) -> None:
     """#N/A in an optional column would be stored as nothing, and #DIV/0! in a required one
     reported as empty: both are refused as what they are, whichever reader opens the sheet."""

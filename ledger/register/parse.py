@@ -5,6 +5,7 @@ raises ValueError whose text ends up after `file:sheet:row:column:` in the error
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -40,6 +41,8 @@ def shown(value: object) -> str:
     """A cell's value as a problem message quotes it: text in quotes, a number as Excel shows it
     (a workbook's -5 is stored as the double -5.0, and is quoted as -5)."""
     if isinstance(value, float):
+        if not abs(value) < 10**DIGITS:  # as Excel shows a number too long for its cell: 1E+20
+            return format(value, f".{DIGITS}G")
         return format(Decimal(repr(value)).normalize(), "f")
     return repr(value)
 
@@ -49,6 +52,10 @@ def _number(value: object) -> Decimal:
     if isinstance(value, bool):
         raise ValueError(f"not a number ({shown(value)})")
     if isinstance(value, float):
+        if not abs(value) < 10**DIGITS:  # too large (refused with the limit) or not finite
+            if not math.isfinite(value):
+                raise ValueError(f"not a number ({shown(value)})")
+            return Decimal(repr(value))
         return Decimal(repr(value)).quantize(Decimal("1e-9")).normalize()
     return money.parse_decimal(value if isinstance(value, int | Decimal) else str(value))
 
