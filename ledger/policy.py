@@ -146,9 +146,12 @@ def _expected(key: str) -> str:
     return "a whole number" if isinstance(getattr(DEFAULT, key), int) else "a number, like 0.018"
 
 
+POLICY_KEYS = frozenset(f.name for f in fields(Policy)) - {"extra"}  # the keys a Policy sheet or file may set
+
+
 def with_overrides(base: Policy, overrides: dict[str, object]) -> Policy:
     """A new policy set with `overrides` applied; unknown or locked keys are refused."""
-    names = {f.name for f in fields(Policy)} - {"extra"}
+    names = POLICY_KEYS
     changes: dict[str, object] = {}
     for given, raw in overrides.items():
         key = given.strip()

@@ -129,6 +129,23 @@ def test_a_date_before_the_ledgers_years_is_refused(tmp_path) -> None:
         "SavingLines.csv:2:go_live: 0001-01-01 is before the years the ledger holds (from 1900-04-01)"]
 
 
+def test_a_bad_policy_row_is_named_by_its_row_and_column(tmp_path) -> None:
+    """An unknown, locked or malformed policy was refused with no file, row or column to look at."""
+    t = good()
+    t["Policy"] = [["key", "value"],
+                   ["local_savings_rate", "0.02"],  # (ok)
+                   ["nonsense_key", "1"],  # (finding) key
+                   ["cip_requires_budget_removal", "false"],  # (finding) locked
+                   ["rag_thresholds", "high"],  # (finding) value
+                   ["fy_start_month", "4"]]  # (ok) a locked key at its value
+    got = problems(tmp_path, t)
+    assert [p.split(": ")[0] for p in got] == ["Policy.csv:3:key", "Policy.csv:4:value", "Policy.csv:5:value"]
+    assert got[1:] == [
+        "Policy.csv:4:value: policy cip_requires_budget_removal cannot be changed: CIP always needs budget removal "
+        "(R-ELG-1)",
+        "Policy.csv:5:value: policy rag_thresholds: 'high' is not valid (expected two numbers, like 0.95,0.8)"]
+
+
 def test_zero_and_negative_volumes(tmp_path) -> None:
     t = good()
     t["SavingLines"][1][12] = "0"

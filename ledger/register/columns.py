@@ -129,6 +129,11 @@ def _rows_hold(sheet: Sheet, typed: dict[str, list[object]], ids: dict[str, set[
         return False
     if sheet.name == "SavingLines" and _ends_before(typed.get("end_date", absent), typed["go_live"]):
         return False
+    if sheet.name == "Policy":
+        from ledger.register.load import policy_problem
+
+        if any(policy_problem({"key": k, "value": v}) for k, v in zip(typed["key"], typed["value"], strict=True)):
+            return False
     if sheet.name == "TowerContribution":
         amounts, incomes = typed.get("amount", absent), typed.get("income", absent)
         if any(a is ABSENT and i is ABSENT for a, i in zip(amounts, incomes, strict=True)):

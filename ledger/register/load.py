@@ -29,6 +29,7 @@ from ledger import collector, governance, models
 from ledger.bulk import Background
 from ledger.errors import LedgerError
 from ledger.locks import ImportGuard
+from ledger.policy import DEFAULT, POLICY_KEYS, with_overrides
 from ledger.register.columns import parse_chunk, table_columns
 from ledger.register.parse import holds_nul, is_blank, nul_problem, parser_for, shown, spend_problem
 from ledger.register.read import FormulaCell, RawSheet, Register
@@ -395,6 +396,18 @@ class _Importer:
             self.problems.add(where, row_no, "end_date", "end date is before go_live")
         if spent := spend_problem(sheet, record):
             self.problems.add(where, row_no, *spent)
+        if sheet == "Policy" and (reason := policy_problem(record)):
+            self.problems.add(where, row_no, *reason)
+
+
+def policy_problem(record: Mapping[str, object]) -> tuple[str, str] | None:
+    """(column, message) when a Policy row's key is unknown or locked, or its value is not valid for it."""
+    try:
+        with_overrides(DEFAULT, {str(record["key"]): record["value"]})
+    except LedgerError as exc:
+        unknown = str(record["key"]).strip() not in POLICY_KEYS
+        return ("key" if unknown else "value"), str(exc)
+    return None
 
 
 def check_row(sheet: Sheet, cells: Mapping[str, object], ids: dict[str, set[str] | None], problems: Problems,
