@@ -289,10 +289,10 @@ def test_excel_numbers_too_large_are_refused_not_a_traceback(tmp_path, monkeypat
     with pytest.raises(RegisterInvalid) as err:
         import_register(engine, xlsx(tmp_path / "register.xlsx", t))
     assert str(err.value).splitlines() == [
-        "register.xlsx:SavingLines:2:annual_volume: a volume is too large (1E+20); at most 999999999999.999, "
-        "15 digits as Excel keeps",
-        "register.xlsx:BudgetAdjustments:2:amount: money is too large (-1E+300); at most 9999999999999.99, "
-        "15 digits as Excel keeps",
+        "register.xlsx:SavingLines:2:annual_volume: too large (1E+20): the ledger holds numbers up to "
+        "1,000,000,000,000",
+        "register.xlsx:BudgetAdjustments:2:amount: too large (-1E+300): the ledger holds numbers up to "
+        "1,000,000,000,000",
     ]
 
 
