@@ -67,6 +67,18 @@ def test_missing_sheet(tmp_path) -> None:
     assert problems(tmp_path, t) == ["Schemes.csv:0:*: required sheet is missing"]
 
 
+def test_a_sheet_named_nearly_as_a_register_sheet_is_refused_not_skipped(tmp_path) -> None:
+    """`Budget Adjustments.csv` was skipped without a word, and every line lost its budget removal."""
+    t = good()
+    t["Budget Adjustments"] = t.pop("BudgetAdjustments")  # (finding) optional sheet, misnamed
+    t["scheme"] = t.pop("Schemes")  # (finding) required sheet, misnamed
+    t["Notes"] = [["anything"], ["kept out of the ledger"]]  # (ok) a file that is no register sheet
+    assert problems(tmp_path, t) == [
+        "scheme.csv:0:*: not the name of a register sheet: rename it Schemes.csv, or its rows are not imported",
+        "Budget Adjustments.csv:0:*: not the name of a register sheet: rename it BudgetAdjustments.csv, or its rows "
+        "are not imported"]
+
+
 def test_missing_required_column(tmp_path) -> None:
     t = good()
     t["Contracts"] = [[c for c in row[:-2]] + row[-1:] for row in t["Contracts"]]  # drop start_date

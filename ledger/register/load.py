@@ -145,8 +145,15 @@ class _Importer:
 
     def run(self, digest: str) -> ImportResult:
         present = {name.lower(): name for name in self.register.sheet_names()}
+        near = {_loose(name): name for name in present.values() if name.lower() not in SHEET_BY_NAME}
         for sheet in SHEETS:
-            if sheet.required and sheet.name.lower() not in present:
+            if sheet.name.lower() in present:
+                continue
+            if (name := near.get(_loose(sheet.name))) is not None:  # "Budget Adjustments": never skipped unread
+                right = Path(self.register.where(sheet.name)).name.rpartition(":")[2]  # Schemes.csv, or Schemes
+                self.problems.add(self.register.where(name), 0, "*", f"not the name of a register sheet: rename it "
+                                  f"{right}, or its rows are not imported")
+            elif sheet.required:
                 self.problems.add(self.register.where(sheet.name), 0, "*", "required sheet is missing")
         if self.problems.count:
             return ImportResult("", {}, False)
@@ -398,6 +405,11 @@ class _Importer:
             self.problems.add(where, row_no, *spent)
         if sheet == "Policy" and (reason := policy_problem(record)):
             self.problems.add(where, row_no, *reason)
+
+
+def _loose(name: str) -> str:
+    """A sheet name as someone might mistype it: `Budget Adjustments`, `budget_adjustment` -> `budgetadjustment`."""
+    return re.sub(r"[^a-z]", "", name.lower()).removesuffix("s")
 
 
 def policy_problem(record: Mapping[str, object]) -> tuple[str, str] | None:
