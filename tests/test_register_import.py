@@ -79,6 +79,20 @@ def test_a_sheet_named_nearly_as_a_register_sheet_is_refused_not_skipped(tmp_pat
         "are not imported"]
 
 
+def test_a_csv_separated_by_semicolons_is_named_as_such(tmp_path) -> None:
+    """Excel in a European locale saves "CSV" with semicolons: it was refused as missing every column."""
+    t = good()
+    write_register(tmp_path / "bad", t)
+    contracts = tmp_path / "bad" / "Contracts.csv"
+    contracts.write_text(contracts.read_text().replace(",", ";"))  # (finding)
+    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+    with pytest.raises(RegisterInvalid) as err:
+        import_register(engine, tmp_path / "bad")
+    assert str(err.value).replace(f"{tmp_path}/bad/", "").splitlines() == [
+        "Contracts.csv:1:*: the header row is one column, 'contract_id;supplier;route;tower_code;category;start_date;"
+        "end_date': its columns are separated by semicolons, not commas; save it as CSV UTF-8 (comma delimited)"]
+
+
 def test_missing_required_column(tmp_path) -> None:
     t = good()
     t["Contracts"] = [[c for c in row[:-2]] + row[-1:] for row in t["Contracts"]]  # drop start_date

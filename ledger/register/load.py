@@ -38,6 +38,7 @@ from ledger.register.spec import DEFERRAL_TYPES, SHEET_BY_NAME, SHEETS, Sheet
 MAX_REPORTED = 1000
 BATCH = 20_000
 PROGRESS_EVERY = 5_000
+_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "bars"}  # other spreadsheets' "CSV"
 ACTUALS = SHEET_BY_NAME["actuals"]  # read last: no sheet names its rows, and governance does not read them
 
 
@@ -340,6 +341,11 @@ class _Importer:
         if not any(raw.header):
             self.problems.add(raw.prefix, 1, "*", "the sheet is empty: it needs its header row of column names "
                               "(savings template writes a register with every sheet's)")
+            return None
+        named = [h for h in raw.header if h]
+        if len(named) == 1 and (sep := next((c for c in ";\t|" if c in named[0]), None)):
+            self.problems.add(raw.prefix, 1, "*", f"the header row is one column, {named[0]!r}: its columns are "
+                              f"separated by {_SEPARATORS[sep]}, not commas; save it as CSV UTF-8 (comma delimited)")
             return None
         missing = [c.name for c in sheet.columns if c.required and c.name not in raw.header]
         for name in missing:
