@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ledger.errors import LedgerError
-from ledger.register.spec import ROLES
+from ledger.register.spec import BENEFIT_TYPES, MATURITIES, ROLES, TRUST_TYPES
 
 CLAIM_WINDOWS = ("12_months_from_go_live", "financial_year_only", "contract_term")
 CLINICAL_TYPES = ("PRODUCT_SWITCH", "SPEC_CHANGE", "DEMAND_MANAGEMENT")
@@ -95,6 +95,15 @@ CHOICES = {
     "baseline_price_method": ("12m_volume_weighted_average",),
     "vat_treatment": ("ie_cost",),
     "rebate_recurrence": ("non_recurrent_unless_contractual",),
+    "tower_attribution": ("catalogue_price_change_to_tower", "all_nhssc_route_to_tower"),
+    "tower_contribution_allocation": ("spend_share", "equal", "claimed"),
+    "local_savings_rate_source": ("prior_year", "fixed", "ppib_share"),
+    "ppib_benchmark": ("lower_quartile", "best", "median", "best_decile"),
+}
+NAMED = {  # the names each list or table of names may hold: a misspelt one would be ignored without a word
+    "qia_required_for": BENEFIT_TYPES,
+    "maturity_weights": ("validated", *MATURITIES),
+    "contribution_rates": TRUST_TYPES,
 }
 
 
@@ -127,14 +136,22 @@ def _coerce(key: str, raw: object) -> object:
         if key == "signoff_roles_required" and not {"budget_holder", "finance"} <= set(chosen) <= set(ROLES):
             raise LedgerError(f"policy {key}: {raw!r} must name budget_holder and finance (R-ELG-1), and may add "
                               f"other roles of {', '.join(ROLES)}")
-        return chosen
+        return _named(key, chosen) if key in NAMED else chosen
     if key in {"maturity_weights", "contribution_rates"}:
         pairs = raw.items() if isinstance(raw, dict) else (p.split("=") for p in text.split(","))
-        return tuple((str(k).strip(), Decimal(str(v).strip())) for k, v in pairs)
+        table = tuple((str(k).strip(), Decimal(str(v).strip())) for k, v in pairs)
+        _named(key, tuple(name for name, _ in table))
+        return table
     if key == "rag_thresholds":
         hi, lo = (Decimal(p.strip()) for p in text.split(","))
         return (hi, lo)
     return text
+
+
+def _named(key: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    if unknown := [n for n in names if n not in NAMED[key]]:
+        raise LedgerError(f"policy {key}: {', '.join(map(repr, unknown))} is not one of {', '.join(NAMED[key])}")
+    return names
 
 
 def _expected(key: str) -> str:

@@ -67,3 +67,30 @@ def test_a_policy_that_would_empty_a_rule_is_refused(key, value, message) -> Non
     a benchmark needs at least one peer."""
     with pytest.raises(LedgerError, match=message):
         with_overrides(DEFAULT, {key: value})
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("ppib_benchmark", "bogus", "'bogus' is not one of lower_quartile, best, median, best_decile"),
+    ("tower_attribution", "local", "'local' is not one of catalogue_price_change_to_tower"),
+    ("tower_contribution_allocation", "by_spend", "'by_spend' is not one of spend_share, equal, claimed"),
+    ("local_savings_rate_source", "prior", "'prior' is not one of prior_year, fixed, ppib_share"),
+    ("qia_required_for", "PRODUCT_SWTICH+SPEC_CHANGE", "'PRODUCT_SWTICH' is not one of PRICE_REDUCTION"),
+    ("maturity_weights", "validated=1,fully_devloped=0.9", "'fully_devloped' is not one of validated, fully_dev"),
+    ("contribution_rates", {"acuet": "0.004"}, "'acuet' is not one of acute, community"),
+])
+def test_a_value_the_ledger_would_refuse_later_or_ignore_is_refused_when_set(key, value, message) -> None:
+    """A register set these, imported, and then every summary failed (or a misspelt name was ignored:
+    no QIA required, a maturity weighed 0)."""
+    with pytest.raises(LedgerError, match=message):
+        with_overrides(DEFAULT, {key: value})
+
+
+def test_the_choices_are_the_ones_the_ledger_computes() -> None:
+    from ledger import benchmark, towers
+    from ledger.engine import attribution
+    from ledger.policy import CHOICES
+
+    assert set(CHOICES["ppib_benchmark"]) == set(benchmark.BENCHMARKS)
+    assert CHOICES["tower_attribution"] == attribution.POLICIES
+    assert CHOICES["tower_contribution_allocation"] == towers.ALLOCATIONS
+    assert CHOICES["local_savings_rate_source"] == towers.RATE_SOURCES
