@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 
 from ledger import audit, db
-from ledger.cli import app
+from ledger.cli import app, fail
 from ledger.engine import summary as summ
 from ledger.register.load import import_register
 from ledger.textout import counted, print_summary
@@ -66,4 +66,10 @@ def demo_cmd() -> None:
 
     Example: savings demo
     """
-    build_demo(Path("savings-demo"))
+    folder = Path("savings-demo")
+    if folder.exists() and not folder.is_dir():
+        raise fail(f"{folder}: is a file, not a folder; move it, or run savings demo in another folder")
+    try:
+        build_demo(folder)
+    except OSError as exc:
+        raise fail(f"savings demo: {exc.filename or folder}: {exc.strerror or exc}") from None

@@ -197,3 +197,13 @@ def test_the_pack_the_workbook_and_the_roll_up_name_an_overruled_policy_value_to
         result = runner.invoke(app, [*command, "--db", url, "--policy", str(policy)])
         assert result.exit_code == 0, result.output
         assert "note: recurrent_claim_window=contract_term from --policy" in result.stderr, command
+
+
+def test_demo_where_savings_demo_is_a_file_says_so(tmp_path, monkeypatch) -> None:
+    """It was a FileExistsError traceback."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "savings-demo").write_text("not a folder")
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.strip() == \
+        "savings-demo: is a file, not a folder; move it, or run savings demo in another folder"
