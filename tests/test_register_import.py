@@ -93,6 +93,20 @@ def test_a_csv_separated_by_semicolons_is_named_as_such(tmp_path) -> None:
         "end_date': its columns are separated by semicolons, not commas; save it as CSV UTF-8 (comma delimited)"]
 
 
+def test_a_wau_constant_or_expected_cost_of_zero_is_refused(tmp_path) -> None:
+    """A constant of 0 stopped carter, the pack and the workbook with ZeroDivisionError; an expected cost
+    of 0 or less dropped the year from the Carter table without a word."""
+    t = good()
+    t["Activity"] = [["fy", "non_pay_spend", "wau", "expected_cost_sum", "wau_constant"],
+                     ["2024/25", "1000.00", "", "351360.00", "0"],  # (finding) wau_constant
+                     ["2025/26", "1000.00", "", "-5.00", ""],  # (finding) expected_cost_sum
+                     ["2026/27", "1000.00", "100", "", ""]]  # (ok)
+    assert problems(tmp_path, t) == [
+        "Activity.csv:2:wau_constant: must be more than zero: WAUs are the expected cost divided by the constant (E9)",
+        "Activity.csv:3:expected_cost_sum: must be more than zero: WAUs are the expected cost divided by the "
+        "constant (E9)"]
+
+
 def test_missing_required_column(tmp_path) -> None:
     t = good()
     t["Contracts"] = [[c for c in row[:-2]] + row[-1:] for row in t["Contracts"]]  # drop start_date

@@ -129,6 +129,11 @@ def _rows_hold(sheet: Sheet, typed: dict[str, list[object]], ids: dict[str, set[
         return False
     if sheet.name == "SavingLines" and _ends_before(typed.get("end_date", absent), typed["go_live"]):
         return False
+    from ledger.register.load import POSITIVE
+
+    for column in POSITIVE.get(sheet.name, ()):
+        if any(v is not ABSENT and v <= 0 for v in typed.get(column, ())):  # type: ignore[operator]
+            return False
     if sheet.name == "Policy":
         from ledger.register.load import policy_problem
 
