@@ -107,6 +107,15 @@ def test_a_wau_constant_or_expected_cost_of_zero_is_refused(tmp_path) -> None:
         "constant (E9)"]
 
 
+def test_a_negative_tower_spend_is_refused(tmp_path) -> None:
+    """It took a negative share of the contribution and gave the other towers more than all of it."""
+    t = good()
+    t["TowerSpend"] = [["fy", "tower_code", "spend"], ["2025/26", "T1", "(100.00)"],  # (finding)
+                       ["2025/26", "T2", "0.00"]]  # (ok)
+    assert problems(tmp_path, t) == [
+        "TowerSpend.csv:2:spend: cannot be negative: the contribution is shared out by each tower's spend (6.2)"]
+
+
 def test_missing_required_column(tmp_path) -> None:
     t = good()
     t["Contracts"] = [[c for c in row[:-2]] + row[-1:] for row in t["Contracts"]]  # drop start_date

@@ -129,10 +129,10 @@ def _rows_hold(sheet: Sheet, typed: dict[str, list[object]], ids: dict[str, set[
         return False
     if sheet.name == "SavingLines" and _ends_before(typed.get("end_date", absent), typed["go_live"]):
         return False
-    from ledger.register.load import POSITIVE
+    from ledger.register.load import LEAST
 
-    for column in POSITIVE.get(sheet.name, ()):
-        if any(v is not ABSENT and v <= 0 for v in typed.get(column, ())):  # type: ignore[operator]
+    for column, (least, _) in LEAST.get(sheet.name, {}).items():
+        if any(v is not ABSENT and v < least for v in typed.get(column, ())):  # type: ignore[operator]
             return False
     if sheet.name == "Policy":
         from ledger.register.load import policy_problem

@@ -93,7 +93,11 @@ RENAMES = {  # register column -> table column, where the stored form differs
     "income": "income_pence", "p_median": "p_median_micro", "p_best_decile": "p_best_decile_micro",
     "wau_constant": "wau_constant_pence",
 }
-POSITIVE = {"Activity": ("expected_cost_sum", "wau_constant")}  # (sheet, money columns a division needs above zero)
+_WAU = "must be more than zero: WAUs are the expected cost divided by the constant (E9)"
+LEAST = {  # sheet -> {column: (the least value it may hold, stored form; why)}
+    "Activity": {"expected_cost_sum": (1, _WAU), "wau_constant": (1, _WAU)},
+    "TowerSpend": {"spend": (0, "cannot be negative: the contribution is shared out by each tower's spend (6.2)")},
+}
 REFERENCES = {  # (sheet, column) -> the sheet whose ids it must name
     ("SavingLines", "scheme_id"): "Schemes", ("SavingLines", "contract_id"): "Contracts",
     ("Actuals", "line_id"): "SavingLines", ("BudgetAdjustments", "line_id"): "SavingLines",
@@ -412,10 +416,9 @@ class _Importer:
             self.problems.add(where, row_no, *spent)
         if sheet == "Policy" and (reason := policy_problem(record)):
             self.problems.add(where, row_no, *reason)
-        for column in POSITIVE.get(sheet, ()):
-            if record.get(column) is not None and record[column] <= 0:
-                self.problems.add(where, row_no, column, "must be more than zero: WAUs are the expected cost divided "
-                                  "by the constant (E9)")
+        for column, (least, reason) in LEAST.get(sheet, {}).items():
+            if record.get(column) is not None and record[column] < least:
+                self.problems.add(where, row_no, column, reason)
 
 
 def _loose(name: str) -> str:
