@@ -9,6 +9,7 @@ lets the Phasing sheet sum each line-month's invoice rows as one block.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -141,11 +142,24 @@ def write_register(book: Book, frames: Frames, actual_parts: list[tuple[str, int
         if sheet.name not in FRAME_OF:
             continue
         frame = sorted_frame(sheet.name, getattr(frames, FRAME_OF[sheet.name]))
+        if sheet.name == "SavingLines":
+            _write_lines(book, sheet, frame)
+            continue
         pieces = actual_parts if sheet.name == "Actuals" else [(sheet.name, 0, len(frame))]
         for name, start, end in pieces:
             ws = book.sheet(name, _cols(sheet))
             for row in rows_of(sheet, frame.iloc[start:end]):
                 ws.append(row)
+
+
+def _write_lines(book: Book, sheet: Sheet, frame: pd.DataFrame) -> None:
+    """SavingLines, then the register's own extra columns (kept with each line) after the format's, so
+    they are shown and `savings import` keeps them; no formula reads them, so no column letter moves."""
+    extras = [json.loads(text) if text else {} for text in frame["extra"].fillna("")]
+    names = sorted({name for extra in extras for name in extra})
+    ws = book.sheet(sheet.name, _cols(sheet) + [Col(name, None, max(12, len(name) + 3)) for name in names])
+    for row, extra in zip(rows_of(sheet, frame), extras, strict=True):
+        ws.append(row + [extra.get(name) or None for name in names])
 
 
 def omitted_sheets() -> list[str]:

@@ -515,3 +515,24 @@ def test_a_share_that_ends_in_a_half_checks_ok(tmp_path):
     assert bad == []
     share = assurance_rows(out, computed)["Leakage share: leakage / (delivered + leakage)"]
     assert (pennies(share[0], "0.0001"), pennies(share[1], "0.0001"), share[2]) == (Decimal("0.0313"),) * 2 + ("ok",)
+
+
+def test_a_lines_extra_columns_are_shown_and_import_back(tmp_path):
+    """Extra SavingLines columns are kept with the line (docs/register.md) but the workbook left them out,
+    so they were on no sheet and a re-import of the workbook dropped them."""
+    t = base()
+    t["SavingLines"][0] += ["risk_owner", "call_note"]
+    t["SavingLines"].append([*line("L1", "2.00", "1.00", "1200", "2025-04-01"), "Bea Holder", ""])  # (ok)
+    t["SavingLines"].append([*line("L2", "2.00", "1.50", "1200", "2025-04-01"), "", "+1 call"])  # (ok) text
+    ty = ledger_of(tmp_path / "a", write_register(tmp_path / "reg", t))
+    out = tmp_path / "w.xlsx"
+    write_workbook(ty, FY, out)
+    ws = openpyxl.load_workbook(out)["SavingLines"]
+    header = [c.value for c in ws[1]]
+    assert header[-2:] == ["call_note", "risk_owner"]
+    assert [[c.value for c in row][-2:] for row in ws.iter_rows(min_row=2)] == [[None, "Bea Holder"], ["+1 call", None]]
+    engine = open_ledger(f"sqlite:///{tmp_path}/b.db")
+    import_register(engine, out)
+    with engine.connect() as conn:
+        kept = conn.execute(models.SavingLine.__table__.select().order_by(models.SavingLine.line_id)).mappings().all()
+    assert [r["extra"] for r in kept] == ['{"risk_owner": "Bea Holder"}', '{"call_note": "+1 call"}']
