@@ -143,7 +143,8 @@ def _coerce(key: str, raw: object) -> object:
         _named(key, tuple(name for name, _ in table))
         return table
     if key == "rag_thresholds":
-        hi, lo = (Decimal(p.strip()) for p in text.split(","))
+        parts = raw if isinstance(raw, list | tuple) else text.split(",")  # a TOML array, or "0.95,0.8"
+        hi, lo = (Decimal(str(p).strip()) for p in parts)
         return (hi, lo)
     return text
 

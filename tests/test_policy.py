@@ -30,6 +30,12 @@ def test_maturity_weights_from_text() -> None:
     assert policy.weight("in_progress") == Decimal("0")
 
 
+def test_rag_thresholds_from_a_toml_array_or_text() -> None:
+    """`rag_thresholds = [0.9, 0.7]` in a --policy file was refused as "not valid (expected two numbers)"."""
+    for value in ([0.9, 0.7], "0.9, 0.7"):
+        assert with_overrides(DEFAULT, {"rag_thresholds": value}).rag_thresholds == (Decimal("0.9"), Decimal("0.7"))
+
+
 @pytest.mark.parametrize(("key", "value", "message"), [
     ("cip_requires_budget_removal", "false", "cannot be changed"),
     ("recurrent_claim_window", "forever", "is not one of"),
