@@ -156,6 +156,10 @@ def test_a_bad_option_value_exits_2_naming_the_option(tmp_path) -> None:
          "MONTH: not a month like 2025-11 ('2026-13')"),
         (["evidence", "add", "L1", str(quote), "--type", "bogus", "--person", "Pat"],
          "--type 'bogus' is not one of invoice_extract"),
+        (["signoff", "L1", "--role", "finance", "--person", "Fin", "--approve", "--date", "0001-01-01"],
+         "--date: 0001-01-01 is before the years the ledger holds (from 1900-04-01)"),  # no Excel date: no workbook
+        (["evidence", "add", "L1", str(quote), "--type", "QIA", "--person", "Pat", "--date", "1899-12-31"],
+         "--date: 1899-12-31 is before the years the ledger holds (from 1900-04-01)"),
         (["import", str(tmp_path / "r"), "--jobs", "0"], "--jobs 0: must be 1 or more"),
         (["tower-ref", "--import", str(tmp_path / "towers.csv"), "--reset"], "give --import or --reset, not both"),
     ]
