@@ -58,9 +58,12 @@ def closed_end(conn: Connection, trust: str) -> date | None:
 
 def refuse_if_future(day: date, today: date, what: str) -> None:
     """A decision is recorded when it is taken: `what` dated after `today` is refused, as figures
-    are only ever as known on a day that has come."""
+    are only ever as known on a day that has come; so is one dated before the years the ledger holds
+    (as a register's date: the audit workbook could not hold it)."""
     if day > today:
         raise LedgerError(f"{what} dated {day} is in the future (today is {today}): record it when it happens")
+    if day < (first := date(calendar.FIRST_YEAR, 4, 1)):
+        raise LedgerError(f"{what} dated {day} is before the years the ledger holds (from {first})")
 
 
 def refuse_if_closed(conn: Connection, trust: str, day: date, what: str) -> None:

@@ -366,6 +366,9 @@ def test_a_decision_dated_in_the_future_is_refused(ledger, tmp_path):
     with pytest.raises(LedgerError, match="evidence dated 2027-01-01 is in the future"):
         evidence.attach(engine, "L1", tmp_path / "invoice.pdf", "invoice_extract", "Pat Procurement",
                      on=date(2027, 1, 1), now=now)
+    with pytest.raises(LedgerError, match=r"a sign-off dated 1899-12-31 is before the years the ledger holds \(from "
+                                          r"1900-04-01\)"):  # the web form's date: no workbook could hold it
+        governance.signoff(engine, "L1", "budget_holder", "Bea Holder", True, on=date(1899, 12, 31), now=now)
     assert governance.signoff(engine, "L1", "budget_holder", "Bea Holder", True, on=date(2026, 4, 8), now=now)
 
 
