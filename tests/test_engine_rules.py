@@ -426,6 +426,18 @@ def test_no_prior_spend_is_no_saving_and_no_negative_avoidance(tmp_path) -> None
     assert next(x for x in lines(ty) if x["line_id"] == "N1")["cost_avoidance"] == {FY: "0.00"}
 
 
+def test_a_line_that_costs_more_than_its_baseline_is_named(tmp_path) -> None:
+    """Prices entered the wrong way round made a Grade A line with a negative plan and no finding at all:
+    the CIP plan fell by £14,400 without a word."""
+    t = base()
+    t["SavingLines"] += [line("W1", "3.40", "4.00", "24000", "2025-04-01"),  # (finding) the wrong way round
+                         line("OK", "4.00", "3.40", "24000", "2025-04-01", product="P-OK")]  # (ok)
+    ty = load(tmp_path, t)
+    assert [(f.line_id, f.message) for f in ty.findings if f.rule_id == "R-BAS-1"] == [
+        ("W1", "new price £4.00 is above the baseline price £3.40: it costs £14,400.00 a year more, not less "
+               "(are baseline_price and new_price the wrong way round?)")]
+
+
 def test_one_person_in_two_spellings_does_not_sign_off_twice(tmp_path) -> None:
     """R-GOV-3: the finance sign-off by "bea\u200b holder" is Bea Holder's second, so L1 is not validated."""
     t = base()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -224,6 +224,21 @@ def check_not_cash(fig: Figures) -> list[Finding]:
     )
 
 
+def check_costs_more(fig: Figures) -> list[Finding]:
+    """R-BAS-1: a cash-releasing line whose new price (or volume, E3) costs more than its baseline saves
+    nothing: its negative plan would only lower the plan totals, without a word."""
+    f = fig.lines
+
+    def costs(r: _Row) -> str:
+        more = f"£{(Decimal(-int(r.annual_units)) / 10**9).quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
+        if pd.isna(r.baseline_volume_milli) and r.new_micro > r.baseline_micro:
+            return (f"new price {_price(r.new_micro)} is above the baseline price {_price(r.baseline_micro)}: it costs "
+                    f"{more} a year more, not less (are baseline_price and new_price the wrong way round?)")
+        return f"it costs {more} a year more than its baseline, not less"
+
+    return _each(f, f["cash_releasing"] & (f["annual_units"] < 0), "R-BAS-1", "warning", costs)
+
+
 def check_counterfactual_index(fig: Figures) -> list[Finding]:
     """R-INF-3: a baseline set from a counterfactual index counts only with the index's approval."""
     f = fig.lines
@@ -273,7 +288,7 @@ def check_status(fig: Figures) -> list[Finding]:
 RULES: tuple[Callable[[Figures], list[Finding]], ...] = (
     check_segregation, check_signed_off, check_qia, check_budget_removal, check_duplicates, check_stacked,
     check_baseline, check_leakage,
-    check_not_cash, check_counterfactual_index, check_recurrence, check_tower, check_status,
+    check_not_cash, check_costs_more, check_counterfactual_index, check_recurrence, check_tower, check_status,
 )
 
 
