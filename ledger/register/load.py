@@ -97,6 +97,7 @@ _WAU = "must be more than zero: WAUs are the expected cost divided by the consta
 LEAST = {  # sheet -> {column: (the least value it may hold, stored form; why)}
     "Activity": {"expected_cost_sum": (1, _WAU), "wau_constant": (1, _WAU)},
     "TowerSpend": {"spend": (0, "cannot be negative: the contribution is shared out by each tower's spend (6.2)")},
+    "Benchmarks": {"n_peers": (0, "cannot be negative: it counts the peers behind the benchmark prices")},
 }
 REFERENCES = {  # (sheet, column) -> the sheet whose ids it must name
     ("SavingLines", "scheme_id"): "Schemes", ("SavingLines", "contract_id"): "Contracts",
