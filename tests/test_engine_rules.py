@@ -438,6 +438,18 @@ def test_a_line_that_costs_more_than_its_baseline_is_named(tmp_path) -> None:
                "(are baseline_price and new_price the wrong way round?)")]
 
 
+def test_a_budget_increase_is_written_with_its_sign_before_the_pound(tmp_path) -> None:
+    """A negative adjustment (a budget added back) read "budget removed in 2025/26 (£-1,200.00)"."""
+    t = base()
+    t["SavingLines"].append(line("L1", "2.00", "1.00", "1200", "2025-04-01"))
+    t["Actuals"] += monthly("L1", "2025-04", 12, "100", "1.00")
+    t["BudgetAdjustments"].append(budget("B1", "L1", "(1200.00)", "2025-04-01"))  # (finding) budget added
+    t["SignOffs"] += signed("L1")
+    assert [f.message for f in load(tmp_path, t).findings if f.rule_id == "R-ELG-1a"] == [
+        "budget removed in 2025/26 (-£1,200.00) is £1,200.00 short of the £1,200.00 delivered; the shortfall is "
+        "at risk"]
+
+
 def test_one_person_in_two_spellings_does_not_sign_off_twice(tmp_path) -> None:
     """R-GOV-3: the finance sign-off by "bea\u200b holder" is Bea Holder's second, so L1 is not validated."""
     t = base()

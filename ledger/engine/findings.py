@@ -112,7 +112,7 @@ def check_budget_removal(fig: Figures) -> list[Finding]:
     covered = y["line_id"].isin(f.loc[f["has_budget"] & f["eligible"] & ~f["tower"], "line_id"])
     short = y[covered & (y["at_risk"] > 0)]
     out += [Finding("R-ELG-1a", "warning", r.line_id,
-                    f"budget removed in {r.fy} (£{from_pence(r.removed):,}) is £{from_pence(r.at_risk):,} short "
+                    f"budget removed in {r.fy} ({_gbp(r.removed)}) is £{from_pence(r.at_risk):,} short "
                     f"of the £{from_pence(r.net):,} delivered; the shortfall is at risk", int(r.at_risk), r.fy)
             for r in short.itertuples()]
     return out
@@ -160,6 +160,11 @@ def check_stacked(fig: Figures) -> list[Finding]:
                 f"£{from_pence(twice[i]):,}{'' if row.one_off else ' a year'} of line {first.name}'s saving is "
                 "claimed again", int(twice[i])))
     return out
+
+
+def _gbp(pence: int) -> str:
+    """Pence as a message writes pounds: £1,234.56, or -£4,824.68 (a budget increase), never £-4,824.68."""
+    return f"-£{from_pence(-pence):,}" if pence < 0 else f"£{from_pence(pence):,}"
 
 
 def _price(micro: int) -> str:
