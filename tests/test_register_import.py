@@ -116,13 +116,15 @@ def test_a_negative_tower_spend_is_refused(tmp_path) -> None:
         "TowerSpend.csv:2:spend: cannot be negative: the contribution is shared out by each tower's spend (6.2)"]
 
 
-def test_a_negative_peer_count_is_refused(tmp_path) -> None:
+def test_a_negative_or_fractional_peer_count_is_refused(tmp_path) -> None:
     t = good()
     t["Benchmarks"] = [["product_code", "period", "price_paid", "volume", "p_lower_quartile", "p_best", "n_peers"],
                        ["P-L1", "2025-06", "1.00", "100", "0.90", "0.80", "-3"],  # (finding)
-                       ["P-L2", "2025-06", "1.00", "100", "0.90", "0.80", "0"]]  # (ok)
+                       ["P-L2", "2025-06", "1.00", "100", "0.90", "0.80", "0"],  # (ok)
+                       ["P-L3", "2025-06", "1.00", "100", "0.90", "0.80", "1.5"]]  # (finding)
     assert problems(tmp_path, t) == [
-        "Benchmarks.csv:2:n_peers: cannot be negative: it counts the peers behind the benchmark prices"]
+        "Benchmarks.csv:2:n_peers: cannot be negative: it counts the peers behind the benchmark prices",
+        "Benchmarks.csv:4:n_peers: not a whole number ('1.5')"]  # was "a whole number has more than 0 decimal places"
 
 
 def test_missing_required_column(tmp_path) -> None:

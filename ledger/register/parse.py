@@ -71,7 +71,8 @@ def _scaled(value: object, places: int, what: str) -> int:
     number = _number(value)
     scaled = number.scaleb(places)
     if scaled != scaled.to_integral_value():
-        raise ValueError(f"{what} has more than {places} decimal places ({shown(value)})")
+        raise ValueError(f"not {what} ({shown(value)})" if not places else
+                         f"{what} has more than {places} decimal places ({shown(value)})")
     return _in_range(int(scaled), places, value)
 
 
