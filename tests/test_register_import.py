@@ -127,6 +127,18 @@ def test_a_negative_or_fractional_peer_count_is_refused(tmp_path) -> None:
         "Benchmarks.csv:4:n_peers: not a whole number ('1.5')"]  # was "a whole number has more than 0 decimal places"
 
 
+def test_a_csv_file_ending_in_upper_case_csv_is_refused_not_skipped(tmp_path) -> None:
+    """Actuals.CSV (as Windows may name it) was never read: the register imported with no actuals."""
+    t = good()
+    write_register(tmp_path / "bad", t)
+    (tmp_path / "bad" / "Actuals.csv").rename(tmp_path / "bad" / "Actuals.CSV")  # (finding)
+    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+    with pytest.raises(RegisterInvalid) as err:
+        import_register(engine, tmp_path / "bad")
+    assert str(err.value).replace(f"{tmp_path}/bad/", "").splitlines() == [
+        "Actuals.CSV:0:*: not read: a register's files end in .csv; rename it Actuals.csv"]
+
+
 def test_missing_required_column(tmp_path) -> None:
     t = good()
     t["Contracts"] = [[c for c in row[:-2]] + row[-1:] for row in t["Contracts"]]  # drop start_date

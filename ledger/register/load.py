@@ -152,6 +152,9 @@ class _Importer:
 
     def run(self, digest: str) -> ImportResult:
         present = {name.lower(): name for name in self.register.sheet_names()}
+        for name in self.register.odd_csv_files():  # Windows may write Actuals.CSV: its rows would be skipped
+            self.problems.add(f"{self.register.path}/{name}", 0, "*", f"not read: a register's files end in .csv; "
+                              f"rename it {Path(name).stem}.csv")
         near = {_loose(name): name for name in present.values() if name.lower() not in SHEET_BY_NAME}
         for sheet in SHEETS:
             if sheet.name.lower() in present:

@@ -113,6 +113,12 @@ class Register:
             return list(self._parts) if self._calamine is not None else list(self._openpyxl().sheetnames)
         return sorted(p.stem for p in self.path.glob("*.csv"))
 
+    def odd_csv_files(self) -> list[str]:
+        """Files of a CSV register whose `.csv` is not in lower case (`Actuals.CSV`): never read."""
+        if self._xlsx:
+            return []
+        return sorted(p.name for p in self.path.iterdir() if p.suffix.lower() == ".csv" and p.suffix != ".csv")
+
     def sheet(self, name: str) -> RawSheet:
         """Read one sheet by its exact name as listed by `sheet_names()`."""
         if self._xlsx:
