@@ -139,6 +139,15 @@ def test_a_csv_file_ending_in_upper_case_csv_is_refused_not_skipped(tmp_path) ->
         "Actuals.CSV:0:*: not read: a register's files end in .csv; rename it Actuals.csv"]
 
 
+def test_a_title_row_above_the_header_is_named_as_such(tmp_path) -> None:
+    """A title in row 1 was reported as every required column missing."""
+    t = good()
+    t["Contracts"].insert(0, ["Contracts register, March"])  # (finding)
+    assert problems(tmp_path, t) == [
+        "Contracts.csv:1:*: row 1 names none of the sheet's columns ('contracts register, march'): row 1 must be "
+        "the header of column names, e.g. contract_id, supplier, route"]
+
+
 def test_missing_required_column(tmp_path) -> None:
     t = good()
     t["Contracts"] = [[c for c in row[:-2]] + row[-1:] for row in t["Contracts"]]  # drop start_date

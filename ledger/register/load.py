@@ -356,6 +356,11 @@ class _Importer:
             self.problems.add(raw.prefix, 1, "*", f"the header row is one column, {named[0]!r}: its columns are "
                               f"separated by {_SEPARATORS[sep]}, not commas; save it as CSV UTF-8 (comma delimited)")
             return None
+        if not {c.name for c in sheet.columns} & set(named):  # a title above the header, or another sheet's
+            shown_row = ", ".join(repr(h) for h in named[:3]) + (", ..." if len(named) > 3 else "")
+            self.problems.add(raw.prefix, 1, "*", f"row 1 names none of the sheet's columns ({shown_row}): row 1 must "
+                              f"be the header of column names, e.g. {', '.join(c.name for c in sheet.columns[:3])}")
+            return None
         missing = [c.name for c in sheet.columns if c.required and c.name not in raw.header]
         for name in missing:
             self.problems.add(raw.prefix, 1, name, "required column is missing")
