@@ -5,9 +5,11 @@ import re
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ledger.register.columns import ABSENT, parse_chunk, table_columns
-from ledger.register.parse import parse_volume, parser_for
+from ledger.register.columns import ABSENT, _overspends, parse_chunk, table_columns
+from ledger.register.parse import parse_volume, parser_for, spend_problem
 from ledger.register.read import FormulaCell
 from ledger.register.spec import SHEET_BY_NAME
 
@@ -98,3 +100,17 @@ def test_a_value_beyond_the_header_hands_the_chunk_back() -> None:
 def test_a_problem_quotes_a_number_as_the_workbook_shows_it(cell: object, quoted: str) -> None:
     with pytest.raises(ValueError, match=re.escape(f"a volume must be more than zero {quoted}")):
         parse_volume(cell)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(*(st.integers(1, 10**18) for _ in range(3)), st.one_of(st.none(), st.integers(0, 10**15)),
+                          st.one_of(st.none(), st.integers(1, 3_000_000))), min_size=1, max_size=4),
+       st.integers(1, 10**15), st.integers(1, 10**15))
+def test_the_spend_check_on_columns_is_the_per_row_check(lines: list[tuple], paid: int, volume: int) -> None:
+    """A row the per-row path refuses for spending past £1bn is never let through by the fast path."""
+    names = ("baseline_price", "new_price", "annual_volume", "baseline_volume", "activity_factor")
+    typed = {name: [ABSENT if r[i] is None else r[i] for r in lines] for i, name in enumerate(names)}
+    rows = [{k: v[i] for k, v in typed.items() if v[i] is not ABSENT} for i in range(len(lines))]
+    assert _overspends("SavingLines", typed) == any(spend_problem("SavingLines", r) for r in rows)
+    invoice = {"price_paid": paid, "volume": volume}
+    assert _overspends("Actuals", {k: [v] for k, v in invoice.items()}) == bool(spend_problem("Actuals", invoice))

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ledger.register.parse import LARGEST_SPEND, UNITS_PER_POUND, is_blank, parse_text, spend_problem
+from ledger.register.parse import LARGEST_SPEND, UNITS_PER_POUND, is_blank, parse_text
 from ledger.register.read import FormulaCell
 from ledger.register.spec import Column, Sheet
 
@@ -146,18 +146,21 @@ def _rows_hold(sheet: Sheet, typed: dict[str, list[object]], ids: dict[str, set[
     return not (sheet.name in ("SavingLines", "Actuals") and _overspends(sheet.name, typed))
 
 
-_SPEND_COLUMNS = ("baseline_price", "new_price", "annual_volume", "baseline_volume", "activity_factor", "price_paid",
-                  "volume")
-
-
 def _overspends(sheet: str, typed: dict[str, list[object]]) -> bool:
-    """Whether any row spends more than the ledger counts (`parse.spend_problem`)."""
-    if sheet == "Actuals":  # the big sheet, a product per row (price and volume are required)
-        limit = LARGEST_SPEND * UNITS_PER_POUND
+    """Whether any row spends more than the ledger counts: `parse.spend_problem` of each row, worked
+    out on the columns (every price and volume here is required, the E3 columns optional)."""
+    limit = LARGEST_SPEND * UNITS_PER_POUND
+    if sheet == "Actuals":  # the big sheet
         return any(p * v > limit for p, v in zip(typed["price_paid"], typed["volume"], strict=True))  # type: ignore[operator]
-    names = [n for n in _SPEND_COLUMNS if n in typed]
-    for values in zip(*(typed[n] for n in names), strict=True):
-        if spend_problem(sheet, {n: v for n, v in zip(names, values, strict=True) if v is not ABSENT}):
+    absent = [ABSENT] * len(typed["annual_volume"])
+    for p0, p1, q1, q0, factor in zip(typed["baseline_price"], typed["new_price"], typed["annual_volume"],
+                                      typed.get("baseline_volume", absent), typed.get("activity_factor", absent),
+                                      strict=True):
+        spend = max(p0, p1) * q1  # type: ignore[call-overload, operator]
+        if q0 is not ABSENT and q0:
+            ppm = factor if factor is not ABSENT and factor else 1_000_000
+            spend = max(spend, p0 * (q0 * ppm // 1_000_000))  # type: ignore[operator]
+        if spend > limit:
             return True
     return False
 
