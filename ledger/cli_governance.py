@@ -111,7 +111,7 @@ def reverse_cmd(line: LineArg, reason: Annotated[str, typer.Option("--reason", h
 @app.command("history")
 def history_cmd(line: LineArg, trust: TrustOpt = None, db_url: DbOption = None,
                 as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """A line's audit trail: status moves, sign-offs and plan versions, with who, when and why.
+    """A line's audit trail: status moves, sign-offs, plan versions and evidence attached, with who, when, why.
 
     Example: savings history E1
     """

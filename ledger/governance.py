@@ -455,7 +455,8 @@ def verify_lines(conn: Connection, trust: str | None = None) -> tuple[int, list[
 
 
 def history(engine: Engine, line_id: str, trust: str | None = None) -> list[dict]:
-    """The line's events, oldest first (status moves, sign-offs, plan versions)."""
+    """The line's events, oldest first (status moves, sign-offs, plan versions, and the evidence
+    attached to it outside the register, an event of the evidence it names)."""
     ev = audit.EVENTS
     with engine.connect() as conn:
         mine = (ev.c.entity == "line") & (ev.c.entity_id == line_id)
@@ -466,5 +467,8 @@ def history(engine: Engine, line_id: str, trust: str | None = None) -> list[dict
             trust = named.pop()
         elif trust not in named:
             trust = resolve_trust(conn, line_id, trust)
-        query = select(ev).where(ev.c.trust == trust, mine)
+        attached = (ev.c.entity == "evidence") & ev.c.entity_id.in_(
+            select(evidence.EVIDENCE.c.evidence_id).where(evidence.EVIDENCE.c.trust == trust,
+                                                          evidence.EVIDENCE.c.line_id == line_id))
+        query = select(ev).where(ev.c.trust == trust, mine | attached)
         return [dict(r) for r in conn.execute(query.order_by(ev.c.seq)).mappings()]

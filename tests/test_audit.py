@@ -141,6 +141,18 @@ def test_cli_evidence_survives_a_re_import_and_register_files_are_stored(engine,
         import_register(engine, folder)
 
 
+def test_a_lines_history_shows_the_evidence_attached_to_it(engine, tmp_path):
+    """`savings history L2` lists the file attached to L2 with who attached it; L1's does not."""
+    quote = tmp_path / "quote.txt"
+    quote.write_text("Supplier quote for foam dressings")
+    evidence.attach(engine, "L2", quote, "other", "Pat Procurement", evidence_id="EV-L2")
+    [attached] = [e for e in governance.history(engine, "L2") if e["action"] == "evidence"]
+    assert [attached[k] for k in ("entity_id", "actor", "reason")] == ["EV-L2", "Pat Procurement", "other for L2"]
+    assert [e["action"] for e in governance.history(engine, "L1") if e["action"] == "evidence"] == []
+    out = CliRunner().invoke(app, ["history", "L2", "--db", str(engine.url)]).output
+    assert re.search(r"#\d+ +\S+ \S+ +evidence +Pat Procurement +other for L2", out)
+
+
 def test_a_re_import_without_a_line_says_what_it_kept_for_it(engine, tmp_path):
     """Evidence and sign-offs recorded outside the register stay with a line the register drops,
     and the import says so: they count again if the line comes back."""
