@@ -129,7 +129,7 @@ def _coerce(key: str, raw: object) -> object:
             raise LedgerError(f"policy {key}: {text!r} must be a whole number of 1 or more")
         return int(text)
     if key == "local_savings_rate":
-        return Decimal(text)
+        return _share(key, Decimal(text), text)
     if key in {"signoff_roles_required", "qia_required_for"}:
         items = raw if isinstance(raw, list) else text.replace(",", "+").split("+")
         chosen = tuple(str(i).strip() for i in items if str(i).strip())
@@ -141,12 +141,24 @@ def _coerce(key: str, raw: object) -> object:
         pairs = raw.items() if isinstance(raw, dict) else (p.split("=") for p in text.split(","))
         table = tuple((str(k).strip(), Decimal(str(v).strip())) for k, v in pairs)
         _named(key, tuple(name for name, _ in table))
+        for name, value in table:  # E7 weights are likelihoods; contribution rates shares of spend
+            _share(key, value, f"{name}={value}")
         return table
     if key == "rag_thresholds":
         parts = raw if isinstance(raw, list | tuple) else text.split(",")  # a TOML array, or "0.95,0.8"
         hi, lo = (Decimal(str(p).strip()) for p in parts)
+        if not Decimal(0) <= lo <= hi:
+            raise LedgerError(f"policy {key}: {raw!r} must be green then amber, amber no more than green and "
+                              "neither below 0 (like 0.95,0.75)")
         return (hi, lo)
     return text
+
+
+def _share(key: str, value: Decimal, shown: str) -> Decimal:
+    """A rate or weight between 0 and 1 (a share or a likelihood), else refused."""
+    if not Decimal(0) <= value <= Decimal(1):
+        raise LedgerError(f"policy {key}: {shown} must be between 0 and 1")
+    return value
 
 
 def _named(key: str, names: tuple[str, ...]) -> tuple[str, ...]:

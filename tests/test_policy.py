@@ -47,6 +47,12 @@ def test_rag_thresholds_from_a_toml_array_or_text() -> None:
     ("baseline_price_method", "last_price", "is not one of 12m_volume_weighted_average"),
     ("rebate_recurrence", "recurrent", "is not one of non_recurrent_unless_contractual"),
     ("inflation_avoidance_treatment", "banana", "is not one of cash_if_budget_uplift_removed, always_cost_avoidance"),
+    ("maturity_weights", "fully_developed=1.5", "fully_developed=1.5 must be between 0 and 1"),
+    ("maturity_weights", "opportunity=-0.1", "opportunity=-0.1 must be between 0 and 1"),
+    ("contribution_rates", "acute=2", "acute=2 must be between 0 and 1"),
+    ("local_savings_rate", "-0.02", "-0.02 must be between 0 and 1"),
+    ("rag_thresholds", "0.75,0.95", "must be green then amber"),
+    ("rag_thresholds", "0.9,-0.1", "neither below 0"),
 ])
 def test_bad_overrides_are_refused(key: str, value: str, message: str) -> None:
     with pytest.raises(LedgerError, match=message):
