@@ -126,6 +126,7 @@ class ImportGuard:
         self.locked = set(conn.execute(select(LOCKED_LINES.c.line_id)
                                        .where(LOCKED_LINES.c.trust == trust)).scalars())
         self._problems: list[tuple[str, int, str, str]] = []
+        self.notes_kept: list[str] = []  # validated lines whose register notes differ from the stored ones
         self.keyed: dict[str, dict[tuple, dict]] = {}
         self.multi: dict[str, Counter] = {}
         self.sample: dict[str, dict[tuple, dict]] = {}
@@ -223,6 +224,8 @@ class ImportGuard:
                                               f"{_show(column, full[column])}); the correction is a reversal "
                                               f"(savings reverse {line} --reason ...) and a new line")
                 return
+        if sheet == "SavingLines" and (row.get("notes") or "") != (stored.get("notes") or ""):
+            self.notes_kept.append(stored["line_id"])
 
     def check(self) -> list[tuple[str, int, str, str]]:
         """Every problem found, including locked rows that the register no longer holds."""

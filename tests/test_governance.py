@@ -159,6 +159,18 @@ def test_register_sign_offs_validate_the_line_and_lock_it(tmp_path):
         "(3.4 -> 3.3); the correction is a reversal (savings reverse L1 --reason ...) and a new line")
 
 
+def test_a_validated_lines_changed_notes_are_kept_as_stored_and_the_import_says_so(tmp_path):
+    """R-GOV-4: the register's new note on validated L1 is not taken, and the import says so."""
+    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+    folder = write_register(tmp_path / "register", SignOffs=APPROVALS)
+    assert import_register(engine, folder).notes == ()
+    edit(folder, "SavingLines", "2025-11-01,,,Pat Procurement,\n", "2025-11-01,,,Pat Procurement,renewed to 2028\n")
+    assert import_register(engine, folder).notes == (
+        "the notes of validated line L1 are kept as stored: a validated line does not change (R-GOV-4)",)
+    with engine.connect() as conn:
+        assert conn.execute(select(models.SavingLine.notes).where(models.SavingLine.line_id == "L1")).scalar() == ""
+
+
 def test_a_validated_lines_counterfactual_index_is_locked_and_older_locks_still_verify(tmp_path):
     """R-INF-3's columns came with migration 0005: a lock taken before them (none set) hashes as it did."""
     engine = open_ledger(f"sqlite:///{tmp_path}/l.db")

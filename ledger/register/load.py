@@ -206,7 +206,16 @@ class _Importer:
         self.conn.execute(models.RegisterImport.__table__.insert(), [{
             "trust": self.trust, "source": self.label, "fingerprint": digest,
             "rows": sum(counts.values()), "imported_at": datetime.now(UTC)}])
-        return ImportResult(self.trust, counts, True, self._kept_for_absent_lines())
+        return ImportResult(self.trust, counts, True, self._kept_for_absent_lines() + self._notes_kept())
+
+    def _notes_kept(self) -> tuple[str, ...]:
+        """R-GOV-4: a validated line's row is kept as stored, its notes too; say so when the register's differ."""
+        kept = self.guard.notes_kept
+        if not kept:
+            return ()
+        many = len(kept) > 1
+        return (f"the notes of validated line{'s' if many else ''} {', '.join(sorted(kept))} are kept as stored: "
+                "a validated line does not change (R-GOV-4)",)
 
     def _kept_for_absent_lines(self) -> tuple[str, ...]:
         """Sign-offs and evidence recorded outside the register (CLI or web) are kept by a re-import,
