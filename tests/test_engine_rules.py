@@ -485,3 +485,14 @@ def test_a_baseline_at_or_below_what_was_paid_before_go_live_raises_nothing(tmp_
     t["Actuals"] += monthly("L1", "2024-07", 6, "100", "2.00") + monthly("L1", "2025-01", 3, "100", "2.10")
     assert "R-BAS-1" not in rules_of(load(tmp_path / "paid", t))
     assert "R-BAS-1" not in rules_of(load(tmp_path / "none", one_line()))
+
+
+def test_a_counterfactual_baseline_is_not_compared_with_what_was_paid(tmp_path) -> None:
+    """R-BAS-1 against R-INF-1/3: a price rise resisted (or a baseline set from an index) is above what
+    was paid by design, so a year of invoices at £1.50 before go-live raises no R-BAS-1."""
+    for name, t in (("avoided", one_line(kind="COST_AVOIDANCE_PRICE_INCREASE")), ("indexed", indexed("CPI", "yes"))):
+        t["Actuals"] += monthly("L1", "2024-04", 12, "100", "1.50")
+        assert "R-BAS-1" not in rules_of(load(tmp_path / name, t)), name
+    t = one_line()
+    t["Actuals"] += monthly("L1", "2024-04", 12, "100", "1.50")
+    assert "R-BAS-1" in rules_of(load(tmp_path / "paid", t))  # (finding) the same invoices under a price cut

@@ -184,10 +184,13 @@ def check_baseline(fig: Figures) -> list[Finding]:
     go-live. Where the register's Actuals cover any of those months and the line's baseline is above
     what they show was paid, the saving claimed on the difference has no spend behind it: the rule
     warns with that amount a year, and the register is counted as it stands (a one-off promotional
-    price or a credit note in those months is finance's call, R-BAS-1's exclusions).
+    price or a credit note in those months is finance's call, R-BAS-1's exclusions). A baseline that
+    is a counterfactual by design (cost avoidance: the rise resisted, the quotes beaten; a price set
+    from an index, R-INF-3) is not a price that was paid, and is not compared.
     """
     f = fig.lines
-    prior = f["prior_price_micro"].to_numpy(np.int64)
+    paid_for = f["benefit_type"].isin(elig.CASH_TYPES).to_numpy() & (f["counterfactual_index"] == "").to_numpy()
+    prior = np.where(paid_for, f["prior_price_micro"].to_numpy(np.int64), -1)
     stated = f["baseline_micro"].to_numpy(np.int64)
     above = div_round(exact_product(np.maximum(stated - prior, 0), f["annual_volume_milli"].to_numpy(np.int64)),
                       UNITS_PER_PENNY)
