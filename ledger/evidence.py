@@ -46,10 +46,7 @@ def attach(engine: Engine, line_id: str, file: Path, kind: str, person: str, tru
         trust = resolve_trust(conn, line_id, trust)
         audit.begin_write(conn, trust)
         periods.refuse_if_closed(conn, trust, on, "evidence")
-        try:
-            sha = audit.store_file(root, file)
-        except OSError as exc:
-            raise LedgerError(f"cannot store {file} in the evidence store {root}: {exc}") from None
+        sha = audit.file_sha256(file)  # stored only once the attachment is sure: a refusal leaves no file
         chosen, evidence_id = evidence_id, evidence_id or f"EV-{line_id}-{sha[:8]}"
         taken = conn.execute(select(EVIDENCE.c.line_id).where(EVIDENCE.c.trust == trust,
                                                               EVIDENCE.c.evidence_id == evidence_id)).scalar()
@@ -58,6 +55,11 @@ def attach(engine: Engine, line_id: str, file: Path, kind: str, person: str, tru
                               f"{evidence_id} (the same sha256 {sha[:12]}…); nothing was attached")
         if taken is not None:
             raise LedgerError(f"evidence id {evidence_id} is already used (line {taken}); give another --id")
+        try:
+            if audit.store_file(root, file) != sha:
+                raise OSError("the file changed while it was being attached")
+        except OSError as exc:
+            raise LedgerError(f"cannot store {file} in the evidence store {root}: {exc}") from None
         row = {"trust": trust, "evidence_id": evidence_id, "line_id": line_id, "type": kind, "file": file.name,
                "sha256": sha, "captured_at": on, "source": "cli", "source_row": 0}
         conn.execute(EVIDENCE.insert(), [row])
@@ -105,7 +107,7 @@ def store_register_files(conn: Connection, trust: str, evidence: pd.DataFrame, r
         return
     base = (register if register.is_dir() else register.parent).resolve()
     root = audit.evidence_root(conn.engine)
-    problems = []
+    problems, stored, hashes = [], [], []
     for row in rows.itertuples():
         path = (base / row.file).resolve()
         if not path.is_relative_to(base):  # /etc/passwd, ../../x or a link out: a register names only its own files
@@ -117,11 +119,22 @@ def store_register_files(conn: Connection, trust: str, evidence: pd.DataFrame, r
                 problems.append(f"{where}:{row.source_row}:file: {row.file} is not next to the register "
                                 "(and no sha256 is given)")
             continue
-        sha = audit.store_file(root, path)
+        sha = audit.file_sha256(path)
         if row.sha256 and row.sha256.lower() != sha:
             problems.append(f"{where}:{row.source_row}:sha256: {row.file} hashes to {sha}, not {row.sha256}")
-        elif not row.sha256:
-            conn.execute(update(EVIDENCE).where(EVIDENCE.c.trust == trust, EVIDENCE.c.evidence_id == row.evidence_id)
-                         .values(sha256=sha))
-    if problems:
+            continue
+        stored.append((path, sha))
+        if not row.sha256:
+            hashes.append((row.evidence_id, sha))
+    if problems:  # a refused register stores none of its files
         raise LedgerError("\n".join(problems))
+    for path, sha in stored:
+        try:
+            if audit.store_file(root, path) != sha:
+                raise OSError("it changed while the register was being imported")
+        except OSError as exc:
+            raise LedgerError(f"{where}: cannot store {path.name} in the evidence store: "
+                              f"{exc.strerror or exc}") from None
+    for evidence_id, sha in hashes:
+        conn.execute(update(EVIDENCE).where(EVIDENCE.c.trust == trust, EVIDENCE.c.evidence_id == evidence_id)
+                     .values(sha256=sha))

@@ -177,6 +177,27 @@ def test_a_re_import_without_a_line_says_what_it_kept_for_it(engine, tmp_path):
     assert import_register(engine, write_register(tmp_path / "again", SignOffs=APPROVALS)).notes == ()
 
 
+def test_a_refused_attachment_or_register_leaves_no_file_in_the_store(engine, tmp_path):
+    """Nothing half-written: a file goes into the evidence store only with the row that names it."""
+    def files() -> list[str]:
+        return sorted(p.name for p in (tmp_path / "store").rglob("*") if p.is_file())
+
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text("a quote")
+    second.write_text("another quote")
+    evidence.attach(engine, "L1", first, "other", "Pat Procurement", evidence_id="EV-1")
+    assert files() == [audit.file_sha256(first)]
+    with pytest.raises(LedgerError, match="evidence id EV-1 is already used"):
+        evidence.attach(engine, "L1", second, "other", "Pat Procurement", evidence_id="EV-1")
+    folder = tmp_path / "register"
+    (folder / "invoice.txt").write_text("invoice 123")
+    (folder / "Evidence.csv").write_text(f"evidence_id,line_id,type,file,sha256\nEV-2,L1,invoice_extract,invoice.txt,"
+                                         f"{'0' * 64}\n")
+    with pytest.raises(LedgerError, match=r"invoice\.txt hashes to"):
+        import_register(engine, folder)
+    assert files() == [audit.file_sha256(first)]  # neither the refused attachment's nor the register's
+
+
 def test_the_command_exits_1_and_names_the_event(engine):
     db = str(engine.url)
     runner = CliRunner()
