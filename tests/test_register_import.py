@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -509,3 +510,20 @@ def test_a_value_under_no_column_name_is_refused_not_dropped(tmp_path) -> None:
                         "column in row 1, or clear the cell")
     assert lines[1:] == [f"{path}/Actuals.csv:{n}:column 3: holds '7' under no column name: name the column in "
                          "row 1, or clear the cell" for n in (2, 3, 4)]
+
+
+def test_a_sign_off_or_evidence_dated_in_the_future_is_refused_as_on_the_command_line(tmp_path) -> None:
+    """A decision is recorded when it is taken: a register sign-off dated next year would validate a
+    line today and vanish again under --as-at; `savings signoff --date` refuses the same date."""
+    today = datetime.now(UTC).date()
+    later = today + timedelta(days=400)
+    t = good()
+    assert t["SignOffs"][0][-1] == "date"
+    t["SignOffs"][1][-1] = later.isoformat()  # the budget holder's approval
+    t["Evidence"] = [["evidence_id", "line_id", "type", "file", "sha256", "captured_at"],
+                     ["EV1", "L1", "invoice_extract", "", "a" * 64, later.isoformat()]]
+    assert problems(tmp_path, t) == [
+        f"SignOffs.csv:2:date: a sign-off dated {later} is in the future (today is {today}): record it when it "
+        "happens",
+        f"Evidence.csv:2:captured_at: evidence dated {later} is in the future (today is {today}): record it when it "
+        "happens"]

@@ -117,7 +117,7 @@ def _parse_column(col: Sequence[object], parse: Callable[[object], object], colu
 
 def _rows_hold(sheet: Sheet, typed: dict[str, list[object]], ids: dict[str, set[str] | None]) -> bool:
     """The per-row path's checks within a row and against earlier sheets (`_Importer._check_row`)."""
-    from ledger.register.load import REFERENCES  # the one list of references, kept with the importer
+    from ledger.register.load import RECORDED, REFERENCES, in_future  # the importer's lists, kept with it
 
     for (ref_sheet, column), target in REFERENCES.items():
         known = ids.get(target, set())
@@ -125,6 +125,8 @@ def _rows_hold(sheet: Sheet, typed: dict[str, list[object]], ids: dict[str, set[
                 not known.issuperset(v for v in typed[column] if v is not ABSENT and v):
             return False
     absent = [ABSENT] * len(next(iter(typed.values()), ()))
+    if sheet.name in RECORDED and in_future(typed.get(RECORDED[sheet.name][0], ())):
+        return False
     if sheet.name == "Contracts" and _ends_before(typed.get("end_date", absent), typed["start_date"]):
         return False
     if sheet.name == "SavingLines" and _ends_before(typed.get("end_date", absent), typed["go_live"]):

@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import islice
 from pathlib import Path
 
@@ -99,6 +99,17 @@ LEAST = {  # sheet -> {column: (the least value it may hold, stored form; why)}
     "TowerSpend": {"spend": (0, "cannot be negative: the contribution is shared out by each tower's spend (6.2)")},
     "Benchmarks": {"n_peers": (0, "cannot be negative: it counts the peers behind the benchmark prices")},
 }
+RECORDED = {"SignOffs": ("date", "a sign-off"), "Evidence": ("captured_at", "evidence")}  # dated when they happen
+
+
+def in_future(days: Iterable[object]) -> date | None:
+    """The first of `days` after today (UTC), if any: a decision or a piece of evidence is dated when
+    it happens, as `savings signoff` and `savings evidence add` insist, and figures are only ever as
+    known on a day that has come."""
+    today = datetime.now(UTC).date()
+    return next((day for day in days if isinstance(day, date) and day > today), None)
+
+
 REFERENCES = {  # (sheet, column) -> the sheet whose ids it must name
     ("SavingLines", "scheme_id"): "Schemes", ("SavingLines", "contract_id"): "Contracts",
     ("Actuals", "line_id"): "SavingLines", ("BudgetAdjustments", "line_id"): "SavingLines",
@@ -424,6 +435,9 @@ class _Importer:
                     self.told_empty.add((sheet, column))  # (the import is refused: no later row is stored)
                     self.problems.add(where, row_no, column, f"names {target[:-1].lower()} {record[column]!r}, but "
                                       f"{target} has no rows: no row of {sheet} that names one can be imported")
+        if sheet in RECORDED and (day := in_future([record.get(RECORDED[sheet][0])])):
+            self.problems.add(where, row_no, RECORDED[sheet][0], f"{RECORDED[sheet][1]} dated {day} is in the future "
+                              f"(today is {datetime.now(UTC).date()}): record it when it happens")
         if sheet == "Contracts" and record.get("end_date") and record["end_date"] < record["start_date"]:
             self.problems.add(where, row_no, "end_date", "end date is before the start date")
         if sheet == "TowerContribution" and record.get("amount") is None and record.get("income") is None:
