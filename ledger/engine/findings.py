@@ -10,7 +10,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from ledger.engine import eligibility as elig
 from ledger.engine.figures import Figures
 from ledger.engine.phasing import UNITS_PER_PENNY
 from ledger.engine.status import STOPPED
-from ledger.money import div_round, exact_product, from_micro, from_pence
+from ledger.money import div_round, exact_product, from_micro, from_pence, to_pence
 
 
 @dataclass(frozen=True)
@@ -238,7 +238,7 @@ def check_costs_more(fig: Figures) -> list[Finding]:
     f = fig.lines
 
     def costs(r: _Row) -> str:
-        more = f"£{(Decimal(-int(r.annual_units)) / 10**9).quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
+        more = f"£{from_pence(to_pence(Decimal(-int(r.annual_units)) / 10**9)):,}"  # nano-pounds, rounded once
         if pd.isna(r.baseline_volume_milli) and r.new_micro > r.baseline_micro:
             return (f"new price {_price(r.new_micro)} is above the baseline price {_price(r.baseline_micro)}: it costs "
                     f"{more} a year more, not less (are baseline_price and new_price the wrong way round?)")

@@ -117,7 +117,7 @@ def _parse_column(col: Sequence[object], parse: Callable[[object], object], colu
 
 def _rows_hold(sheet: Sheet, typed: dict[str, list[object]], ids: dict[str, set[str] | None]) -> bool:
     """The per-row path's checks within a row and against earlier sheets (`_Importer._check_row`)."""
-    from ledger.register.load import RECORDED, REFERENCES, in_future  # the importer's lists, kept with it
+    from ledger.register.load import LEAST, RECORDED, REFERENCES, in_future, policy_problem  # kept with the importer
 
     for (ref_sheet, column), target in REFERENCES.items():
         known = ids.get(target, set())
@@ -131,16 +131,12 @@ def _rows_hold(sheet: Sheet, typed: dict[str, list[object]], ids: dict[str, set[
         return False
     if sheet.name == "SavingLines" and _ends_before(typed.get("end_date", absent), typed["go_live"]):
         return False
-    from ledger.register.load import LEAST
-
     for column, (least, _) in LEAST.get(sheet.name, {}).items():
         if any(v is not ABSENT and v < least for v in typed.get(column, ())):  # type: ignore[operator]
             return False
-    if sheet.name == "Policy":
-        from ledger.register.load import policy_problem
-
-        if any(policy_problem({"key": k, "value": v}) for k, v in zip(typed["key"], typed["value"], strict=True)):
-            return False
+    if sheet.name == "Policy" and any(policy_problem({"key": k, "value": v})
+                                      for k, v in zip(typed["key"], typed["value"], strict=True)):
+        return False
     if sheet.name == "TowerContribution":
         amounts, incomes = typed.get("amount", absent), typed.get("income", absent)
         if any(a is ABSENT and i is ABSENT for a, i in zip(amounts, incomes, strict=True)):

@@ -372,7 +372,7 @@ class _Importer:
                               "(savings template writes a register with every sheet's)")
             return None
         named = [h for h in raw.header if h]
-        if len(named) == 1 and (sep := next((c for c in ";\t|" if c in named[0]), None)):
+        if len(named) == 1 and (sep := next((c for c in _SEPARATORS if c in named[0]), None)):
             self.problems.add(raw.prefix, 1, "*", f"the header row is one column, {named[0]!r}: its columns are "
                               f"separated by {_SEPARATORS[sep]}, not commas; save it as CSV UTF-8 (comma delimited)")
             return None
