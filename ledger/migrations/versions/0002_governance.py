@@ -193,21 +193,19 @@ def guard_line(columns: tuple[str, ...]) -> str:
            RAISE EXCEPTION 'savings: line % of % is validated: % refused (R-GOV-4); reverse it instead',
              OLD.line_id, OLD.trust, TG_OP;
          END IF;
-         IF TG_OP <> 'INSERT' THEN
-           closed := savings_closed_through(OLD.trust);
-           IF closed IS NOT NULL AND (extract(year FROM OLD.go_live)::int * 12
-                                      + extract(month FROM OLD.go_live)::int - 1) <= closed THEN
-             RAISE EXCEPTION 'savings: line % of % is in a closed month (closed through %): % refused',
-               OLD.line_id, OLD.trust, savings_month_label(closed), TG_OP;
-           END IF;
-         END IF;
-         IF TG_OP <> 'DELETE' THEN
-           closed := savings_closed_through(NEW.trust);
-           IF closed IS NOT NULL AND (extract(year FROM NEW.go_live)::int * 12
-                                      + extract(month FROM NEW.go_live)::int - 1) <= closed THEN
-             RAISE EXCEPTION 'savings: line % of % would be in a closed month (closed through %): % refused',
-               NEW.line_id, NEW.trust, savings_month_label(closed), TG_OP;
-           END IF;
-         END IF;
+{_closed_month('OLD', 'INSERT', 'is')}
+{_closed_month('NEW', 'DELETE', 'would be')}
          RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
        END $$"""
+
+
+def _closed_month(row: str, skipped_on: str, verb: str) -> str:
+    """The guard's refusal of a line whose go-live month (in `row`, OLD or NEW) is closed."""
+    return f"""         IF TG_OP <> '{skipped_on}' THEN
+           closed := savings_closed_through({row}.trust);
+           IF closed IS NOT NULL AND (extract(year FROM {row}.go_live)::int * 12
+                                      + extract(month FROM {row}.go_live)::int - 1) <= closed THEN
+             RAISE EXCEPTION 'savings: line % of % {verb} in a closed month (closed through %): % refused',
+               {row}.line_id, {row}.trust, savings_month_label(closed), TG_OP;
+           END IF;
+         END IF;"""
