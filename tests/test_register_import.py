@@ -456,6 +456,7 @@ def test_files_that_are_not_workbooks(tmp_path, content: bytes, message: str) ->
         import_register(open_ledger(f"sqlite:///{tmp_path}/l.db"), path)
 
 
+@pytest.mark.filterwarnings("ignore:Duplicate name:UserWarning")  # the duplicate part is the corruption
 def test_corrupt_workbook(tmp_path) -> None:
     path = xlsx(tmp_path / "register.xlsx", good())
     with zipfile.ZipFile(path, "a") as zf:
