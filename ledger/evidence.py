@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from ledger import audit, models, periods
 from ledger.errors import LedgerError, OptionError
 from ledger.frames import require_trust
+from ledger.register.parse import parse_id
 from ledger.register.spec import EVIDENCE_TYPES
 
 EVIDENCE = models.Evidence.__table__
@@ -31,6 +32,11 @@ def attach(engine: Engine, line_id: str, file: Path, kind: str, person: str, tru
         raise OptionError(f"--type {kind!r} is not one of {', '.join(EVIDENCE_TYPES)}")
     if not person.strip():
         raise OptionError("--person is required: who attaches the evidence")
+    if evidence_id:  # as the register's evidence_id column takes it
+        try:
+            evidence_id = parse_id(evidence_id)
+        except ValueError as exc:
+            raise OptionError(f"--id: {exc}") from None
     file = Path(file)
     if file.is_dir():
         raise LedgerError(f"{file}: is a folder; name the evidence file in it")

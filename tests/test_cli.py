@@ -160,6 +160,8 @@ def test_a_bad_option_value_exits_2_naming_the_option(tmp_path) -> None:
          "--date: 0001-01-01 is before the years the ledger holds (from 1900-04-01)"),  # no Excel date: no workbook
         (["evidence", "add", "L1", str(quote), "--type", "QIA", "--person", "Pat", "--date", "1899-12-31"],
          "--date: 1899-12-31 is before the years the ledger holds (from 1900-04-01)"),
+        (["evidence", "add", "L1", str(quote), "--type", "QIA", "--person", "Pat", "--id", "EV\n1"],
+         "--id: holds a line break ('EV\\n1'): an id is one line of visible characters"),  # as a register's id
         (["import", str(tmp_path / "r"), "--jobs", "0"], "--jobs 0: must be 1 or more"),
         (["tower-ref", "--import", str(tmp_path / "towers.csv"), "--reset"], "give --import or --reset, not both"),
     ]

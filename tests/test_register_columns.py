@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.register.columns import ABSENT, _overspends, parse_chunk, table_columns
+from ledger.register.load import Problems, check_row
 from ledger.register.parse import parse_volume, parser_for, spend_problem
 from ledger.register.read import FormulaCell
 from ledger.register.spec import SHEET_BY_NAME
@@ -57,9 +58,35 @@ def test_clean_rows_are_typed_as_the_per_row_parsers_type_them() -> None:
     {"notes": None, "baseline_price": FormulaCell("=A1")},  # (finding) a formula
     {"colour": "re\x00d"},  # (finding) a NUL character, in a column the format does not know
     {"cost_centre": "CC\x00"},  # (finding) a NUL character in a text column
+    {"line_id": "L\n2"},  # (finding) a line break in an id
+    {"line_id": "L2\u202e"},  # (finding) a direction mark in an id
+    {"line_id": ".."},  # (finding) an id no web address can name
 ])
 def test_any_problem_hands_the_chunk_back(bad: dict) -> None:
-    assert chunk(row(), row(line_id="L2", **bad)) is None
+    assert chunk(row(), row(**{"line_id": "L2", **bad})) is None
+
+
+def test_ids_are_kept_as_written_but_for_the_spaces_around_them() -> None:
+    got = chunk(row(line_id=" CIP/25/001 "), row(line_id="a/../b?#%"), row(line_id="..."))
+    assert got.typed["line_id"] == ["CIP/25/001", "a/../b?#%", "..."]  # (ok)
+
+
+_CELL = st.one_of(st.sampled_from([".", "..", "", " ", "12", "1.50"]), st.text(st.sampled_from([
+    *"0123456789.,£-() /?#%aZ", "\n", "\t", "\r", "\x85", "\u2028", "\u200b", "\u00a0", "\ufeff", "\u202e",
+    "\u0661", "\u0663", "\uff11", "\uff12", "\U0001d7cf", "\u00e9"]), max_size=8))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["line_id", "cost_centre", "baseline_price", "new_price", "annual_volume"]), _CELL)
+def test_a_cell_is_typed_or_refused_by_the_fast_path_as_by_the_per_row_path(name: str, cell: str) -> None:
+    """Whatever one cell holds, the fast path takes the row only if the per-row path does, and types it alike."""
+    fast = chunk(row(**{name: cell}))
+    cells = dict(zip(HEADER, row(**{name: cell}), strict=True))
+    known = {"Schemes": {"S1"}, "Contracts": set(), "SavingLines": set()}
+    slow = check_row(LINES, cells, known, Problems(), where="SavingLines.csv", row_no=2)
+    assert (fast is None) == (slow is None)
+    if fast is not None:
+        assert fast.typed[name] == [slow[name]]
 
 
 def test_a_nul_character_hands_the_chunk_back_among_a_workbooks_numbers_and_empty_cells() -> None:

@@ -262,6 +262,31 @@ def test_duplicate_ids(tmp_path) -> None:
     assert problems(tmp_path, t) == ["SavingLines.csv:3:line_id: duplicate line_id L1 (first on row 2)"]
 
 
+def test_an_id_holding_a_line_break_or_another_unseen_character_is_refused_at_its_cell(tmp_path) -> None:
+    """Ids are named by other rows, the audit trail and the web app's addresses: one line of visible
+    characters and plain spaces. Any visible character is an id's own."""
+    t = good()
+    t["Contracts"].append(["C\n2", "Other Ltd", "local", "", "", "2025-04-01", ""])  # (finding) a line break
+    t["SavingLines"] += [
+        line("L2\tb", "2.00", "1.00", "10", "2025-04-01"),  # (finding) a tab
+        line("L3\u200b", "2.00", "1.00", "10", "2025-04-01"),  # (finding) a zero-width space
+        line("..", "2.00", "1.00", "10", "2025-04-01"),  # (finding) no web address can name it
+        line(" CIP/25/006?#% ", "2.00", "1.00", "10", "2025-04-01"),  # (ok) spaces around it are dropped
+        line("CIP\n007", "2.00", "1.00", "10", "2025-04-01"),  # (finding) a line break, in the last row
+    ]
+    t["BudgetAdjustments"].append(budget("B\u00a02", "L1", "100.00", "2025-04-01"))  # (finding) a no-break space
+    unseen = "an id is one line of visible characters and plain spaces; retype the id without it"
+    assert problems(tmp_path, t) == [
+        f"Contracts.csv:3:contract_id: holds a line break ('C\\n2'): {unseen}",
+        f"SavingLines.csv:3:line_id: holds a tab ('L2\\tb'): {unseen}",
+        f"SavingLines.csv:4:line_id: holds U+200B ZERO WIDTH SPACE ('L3\\u200b'): {unseen}",
+        "SavingLines.csv:5:line_id: '..' cannot be an id: a web address reads '..' as a step between folders, so no "
+        "page could name it; choose another id",
+        f"SavingLines.csv:7:line_id: holds a line break ('CIP\\n007'): {unseen}",
+        f"BudgetAdjustments.csv:3:adjustment_id: holds U+00A0 NO-BREAK SPACE ('B\\xa02'): {unseen}",
+    ]
+
+
 def test_deferral_is_rejected_at_entry(tmp_path) -> None:
     t = good()
     t["SavingLines"][1][6] = "STOCK_RUNDOWN"

@@ -125,6 +125,22 @@ def test_form_errors_are_inline_and_use_the_register_checks(tmp_path) -> None:
     assert "line L0 already exists in RT1; choose another id" in duplicate.text
 
 
+def test_an_id_typed_into_a_form_is_held_to_the_registers_rule(tmp_path) -> None:
+    """A new line's id, or a budget removal's, is refused for a line break or a tab as a register's would be."""
+    engine = ledger(tmp_path)
+    pat, fin = Web(engine).as_user("pat"), Web(engine).as_user("fin")
+    tabbed = pat.post("/t/RT1/new-line", new_line_form("W\t1"))
+    assert tabbed.status_code == 400
+    assert 'id="e-line_id">holds a tab (&#39;W\\t1&#39;): an id is one line of visible characters' in tabbed.text
+    broken = fin.post("/t/RT1/lines/L0/budget", {"adjustment_id": "BA\n1", "ledger_ref": "JNL-1", "amount": "50.00",
+                                                  "recurrent": "true", "effective_from": fy_start().isoformat()})
+    assert broken.status_code == 400
+    assert "adjustment_id: holds a line break (&#39;BA\\n1&#39;)" in broken.text
+    with engine.connect() as conn:
+        assert conn.execute(select(models.SavingLine.line_id).where(models.SavingLine.line_id.like("W%"))).all() == []
+        assert conn.execute(select(models.BudgetAdjustment.adjustment_id)).all() == []
+
+
 def test_a_number_too_large_is_a_form_error_and_the_trust_still_counts(tmp_path) -> None:
     engine = ledger(tmp_path)
     pat = Web(engine).as_user("pat")

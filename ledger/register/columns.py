@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ledger.register.parse import LARGEST_SPEND, UNITS_PER_POUND, is_blank, parse_text
+from ledger.register.parse import LARGEST_SPEND, NOT_IDS, UNITS_PER_POUND, id_unfit, is_blank, parse_id, parse_text
 from ledger.register.read import FormulaCell
 from ledger.register.spec import Column, Sheet
 
@@ -97,7 +97,8 @@ def _parse_column(col: Sequence[object], parse: Callable[[object], object], colu
     out: list[object] = []
     append = out.append
     cache: dict[str, object] = {}
-    text = parse is parse_text  # text needs only a strip
+    ids = parse is parse_id  # an id is text whose characters are checked below, for the whole column at once
+    text = ids or parse is parse_text  # text needs only a strip
     try:
         for v in col:
             if type(v) is str:
@@ -112,7 +113,15 @@ def _parse_column(col: Sequence[object], parse: Callable[[object], object], colu
             append(value)
     except ValueError:
         return None
+    if ids and not _ids_fit(out):
+        return None
     return out
+
+
+def _ids_fit(col: list[object]) -> bool:
+    """Whether every id of the column is one `parse_id` takes (each is stripped text, or ABSENT)."""
+    texts = [v for v in col if v is not ABSENT]
+    return id_unfit("".join(texts)) is None and not any(bad in texts for bad in NOT_IDS)  # type: ignore[arg-type]
 
 
 def _rows_hold(sheet: Sheet, typed: dict[str, list[object]], ids: dict[str, set[str] | None]) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -193,6 +194,46 @@ def parse_text(value: object) -> str:
     return str(value).strip()
 
 
+NOT_IDS = (".", "..")  # a web address reads these as steps between folders, however they are written (%2E%2E)
+_UNFIT_IN_IDS = {"Cc", "Cf", "Cs", "Zl", "Zp", "Zs"}  # controls, invisible formatting, surrogates, line and
+# paragraph separators, and spaces other than the plain one (a no-break space looks like one, and is not)
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # what str.splitlines breaks a line at
+
+
+def parse_id(value: object) -> str:
+    """An id (`line_id`, `org_code`, ...): text, one line of visible characters and plain spaces.
+
+    An id is a key other rows, the audit trail and the web app's addresses name: a line break, a tab,
+    a control or invisible character in one would make it unreadable, or two ids that look the same.
+    Any visible character is fine (the web app percent-encodes ids), but `.` and `..` alone: no web
+    address can name them.
+    """
+    text = parse_text(value)
+    if (unfit := id_unfit(text)) is not None:
+        raise ValueError(f"holds {_named(unfit)} ({shown(value)}): an id is one line of visible characters and "
+                         "plain spaces; retype the id without it")
+    if text in NOT_IDS:
+        raise ValueError(f"{text!r} cannot be an id: a web address reads {text!r} as a step between folders, so "
+                         "no page could name it; choose another id")
+    return text
+
+
+def id_unfit(text: str) -> str | None:
+    """The first character of `text` an id cannot hold, or None (at C speed for text that is all printable)."""
+    if text.isprintable():
+        return None
+    return next((c for c in text if c != " " and unicodedata.category(c) in _UNFIT_IN_IDS), None)
+
+
+def _named(char: str) -> str:
+    if char in _LINE_BREAKS:
+        return "a line break"
+    if char == "\t":
+        return "a tab"
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X} {name}" if name else f"the control character U+{ord(char):04X}"
+
+
 def code_parser(column: Column) -> Callable[[object], str]:
     """Coded columns match case-insensitively and are stored in their canonical spelling."""
     canonical = {c.lower(): c for c in column.codes}
@@ -207,7 +248,7 @@ def code_parser(column: Column) -> Callable[[object], str]:
 
 
 PARSERS: dict[str, Callable[[object], object]] = {
-    "text": parse_text, "date": parse_date, "money": parse_money, "price": parse_price,
+    "text": parse_text, "id": parse_id, "date": parse_date, "money": parse_money, "price": parse_price,
     "volume": parse_volume, "bool": parse_bool, "int": parse_int, "month": parse_month,
     "fy": parse_fy, "ratio": parse_ratio,
 }

@@ -31,7 +31,7 @@ class Column:
     """A register column. `kind` picks the parser; `codes` lists allowed values for coded columns."""
 
     name: str
-    kind: str = "text"  # text, code, date, money, price, volume, bool, int, month, fy, ratio
+    kind: str = "text"  # text, id, code, date, money, price, volume, bool, int, month, fy, ratio
     required: bool = False
     codes: tuple[str, ...] = ()
     help: str = ""
@@ -59,16 +59,16 @@ def _r(name: str, kind: str = "text", codes: tuple[str, ...] = (), help: str = "
 
 
 SHEETS: tuple[Sheet, ...] = (
-    Sheet("Trust", (_r("org_code", help="ODS code, e.g. RX1"), _r("name"),
+    Sheet("Trust", (_r("org_code", "id", help="ODS code, e.g. RX1"), _r("name"),
                     _r("trust_type", "code", TRUST_TYPES), _c("region")), required=True, key=("org_code",)),
-    Sheet("Contracts", (_r("contract_id"), _r("supplier"), _r("route", "code", ROUTES), _c("tower_code"),
+    Sheet("Contracts", (_r("contract_id", "id"), _r("supplier"), _r("route", "code", ROUTES), _c("tower_code"),
                         _c("category"), _r("start_date", "date"), _c("end_date", "date", help="last day")),
           required=True, key=("contract_id",)),
-    Sheet("Schemes", (_r("scheme_id"), _r("title"), _c("division"), _c("category"), _c("owner"),
+    Sheet("Schemes", (_r("scheme_id", "id"), _r("title"), _c("division"), _c("category"), _c("owner"),
                       _c("maturity", "code", MATURITIES), _c("stage", "code", STAGES),
                       _c("qia_required", "bool"), _c("qia_ref")), required=True, key=("scheme_id",)),
     Sheet("SavingLines", (
-        _r("line_id"), _r("scheme_id"), _c("contract_id"), _c("product_code"), _r("cost_centre"),
+        _r("line_id", "id"), _r("scheme_id", "id"), _c("contract_id", "id"), _c("product_code"), _r("cost_centre"),
         _c("subjective", help="pay / non_pay / income"), _r("benefit_type", "code", BENEFIT_TYPES),
         _c("attribution", "code", ATTRIBUTIONS), _c("tower_enabled", "bool"),
         _r("baseline_price", "price", help="P0, pounds per unit"), _r("new_price", "price", help="P1"),
@@ -80,13 +80,13 @@ SHEETS: tuple[Sheet, ...] = (
         _c("counterfactual_index", help="optional: the index the baseline price was set from, e.g. CPI (R-INF-3)"),
         _c("counterfactual_approval", help="optional: the policy approval of that index (R-INF-3)")),
         required=True, key=("line_id",)),
-    Sheet("Actuals", (_r("line_id"), _r("month", "month"), _r("volume", "volume"), _r("price_paid", "price"))),
-    Sheet("BudgetAdjustments", (_r("adjustment_id"), _r("line_id"), _r("ledger_ref"), _c("cost_centre"),
+    Sheet("Actuals", (_r("line_id", "id"), _r("month", "month"), _r("volume", "volume"), _r("price_paid", "price"))),
+    Sheet("BudgetAdjustments", (_r("adjustment_id", "id"), _r("line_id", "id"), _r("ledger_ref"), _c("cost_centre"),
                                 _c("subjective"), _r("amount", "money"), _r("recurrent", "bool"),
                                 _r("effective_from", "date")), key=("adjustment_id",)),
-    Sheet("SignOffs", (_r("line_id"), _r("role", "code", ROLES), _r("person"),
+    Sheet("SignOffs", (_r("line_id", "id"), _r("role", "code", ROLES), _r("person"),
                        _r("decision", "code", DECISIONS), _r("date", "date"), _c("comment"))),
-    Sheet("Evidence", (_r("evidence_id"), _r("line_id"), _r("type"), _c("file"), _c("sha256"),
+    Sheet("Evidence", (_r("evidence_id", "id"), _r("line_id", "id"), _r("type"), _c("file"), _c("sha256"),
                        _c("captured_at", "date")), key=("evidence_id",)),
     Sheet("TowerContribution", (_r("fy", "fy"), _c("amount", "money", help="C as notified; empty to estimate"),
                                 _c("basis", "code", BASES), _c("source_ref"),
@@ -106,7 +106,7 @@ SHEETS: tuple[Sheet, ...] = (
                        _c("wau_constant", "money",
                           help="WAU constant in pounds, more than zero; default per DOMAIN 7.1")),
           key=("fy",)),
-    Sheet("SpendExtract", (_r("transaction_id"), _r("date", "date"), _r("supplier"), _r("amount", "money"),
+    Sheet("SpendExtract", (_r("transaction_id", "id"), _r("date", "date"), _r("supplier"), _r("amount", "money"),
                            _c("addressable", "bool", help="default true"), _c("on_catalogue", "bool"),
                            _c("po_number", help="empty = no purchase order"),
                            _c("contract_ref", help="empty = not under contract"), _c("tower_code"),
