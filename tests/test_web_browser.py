@@ -17,6 +17,7 @@ import threading
 import time
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -154,6 +155,39 @@ def test_a_saving_walked_in_the_browser_moves_the_dashboard_by_exactly_its_cip(s
     bea.locator("#charts figure").first.wait_for(timeout=60_000)
     bea.screenshot(path=str(shots / "05-dashboard-after.png"), full_page=True)
     assert after - before == Decimal("200.00")
+
+
+def test_a_line_whose_id_reads_as_an_address_opens_and_edits_in_the_browser(server, browser) -> None:
+    """The browser reads `..` in an address as a step up, `?` and `#` as query and fragment, and `/edit` as
+    the last step: every link percent-encodes the id, so the line's page, its edit form and its forms work."""
+    odd = "CIP/../25?x=1#%2F/edit"
+    line_page = f"{server}/t/RT1/lines/{quote(odd, safe='')}"
+    pat = _login(browser, server, "pat")
+    pat.goto(f"{server}/t/RT1/new-line")
+    form = {"Line id": odd, "Cost centre": "CC1", "Baseline price per unit, £": "10.00",
+            "New price per unit, £": "8.00", "Annual volume (units)": "12"}
+    for label, value in form.items():
+        pat.get_by_label(label).fill(value)
+    pat.get_by_label("Scheme (required)").select_option("S1")
+    pat.get_by_label("Benefit type (required)").select_option("PRICE_REDUCTION")
+    pat.get_by_label("Go-live (required)").fill(fy_start().isoformat())
+    pat.get_by_role("button", name="Create line").click()
+    pat.wait_for_url(line_page)
+    assert pat.locator("h1").inner_text().startswith(f"Line {odd} ")
+    pat.get_by_role("link", name="Edit this draft line").click()
+    pat.wait_for_url(f"{server}/t/RT1/edit-line/{quote(odd, safe='')}")
+    assert pat.locator("h1").inner_text().startswith(f"Edit draft line {odd} ")
+    pat.get_by_label("New price per unit, £").fill("7.50")
+    pat.get_by_role("button", name="Save changes").click()
+    pat.wait_for_url(line_page)
+    pat.get_by_label("Next status").select_option("PROPOSED")
+    pat.get_by_role("button", name="Move").click()
+    pat.locator(".flash", has_text="IDEA -> PROPOSED").wait_for()
+    assert (pat.url, pat.locator("#status").inner_text()) == (line_page, "PROPOSED")
+    pat.goto(f"{server}/t/RT1/lines")
+    pat.get_by_role("link", name=odd, exact=True).click()
+    pat.wait_for_url(re.compile(re.escape(line_page) + r"\?fy="))
+    assert "£7.50" in pat.content()
 
 
 def test_keyboard_alone_logs_in_and_skips_to_content(server, browser) -> None:

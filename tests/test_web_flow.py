@@ -3,8 +3,10 @@ what they refuse on the command line (self sign-off, edits after approval, close
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
@@ -161,13 +163,13 @@ def test_only_draft_lines_can_be_edited(tmp_path) -> None:
     engine = ledger(tmp_path)
     pat, bea = Web(engine).as_user("pat"), Web(engine).as_user("bea")
     pat.post("/t/RT1/new-line", new_line_form("W4"))
-    form = pat.get("/t/RT1/lines/W4/edit").text
+    form = pat.get("/t/RT1/edit-line/W4").text
     assert 'value="10"' in form and 'value="1200"' in form
-    assert pat.post("/t/RT1/lines/W4/edit", new_line_form("W4", new_price="7.50")).status_code == 303
+    assert pat.post("/t/RT1/edit-line/W4", new_line_form("W4", new_price="7.50")).status_code == 303
     assert "£7.50" in pat.get("/t/RT1/lines/W4").text
     pat.post("/t/RT1/lines/W4/advance", {"to": "PROPOSED"})
     bea.post("/t/RT1/lines/W4/advance", {"to": "PLAN_APPROVED"})
-    refused = pat.post("/t/RT1/lines/W4/edit", new_line_form("W4", new_price="7.00"))
+    refused = pat.post("/t/RT1/edit-line/W4", new_line_form("W4", new_price="7.00"))
     assert refused.status_code == 400
     assert "line W4 is PLAN_APPROVED: only a draft line (IDEA or PROPOSED) can be edited" in refused.text
 
@@ -181,11 +183,11 @@ def test_a_line_form_carries_the_optional_columns_and_an_edit_keeps_them(tmp_pat
     assert pat.post("/t/RT1/new-line", new_line_form("W5", **optional)).status_code == 303
     assert "the baseline price was set from CPI; no approval of that index is recorded, so the line is not " \
            "cash-releasing" in pat.get("/t/RT1/lines/W5").text
-    form = pat.get("/t/RT1/lines/W5/edit").text
+    form = pat.get("/t/RT1/edit-line/W5").text
     assert all(f'name="{k}"' in form for k in optional)
     assert 'value="1440"' in form and 'value="1.05"' in form and 'value="CPI"' in form
     edited = new_line_form("W5", **{**optional, "new_price": "7.50", "counterfactual_approval": "FIN-7"})
-    assert pat.post("/t/RT1/lines/W5/edit", edited).status_code == 303
+    assert pat.post("/t/RT1/edit-line/W5", edited).status_code == 303
     assert "the baseline price was set from CPI; its use is approved" in pat.get("/t/RT1/lines/W5").text
     with engine.connect() as conn:
         row = conn.execute(select(models.SavingLine).where(models.SavingLine.line_id == "W5")).mappings().one()
@@ -269,9 +271,10 @@ def test_a_line_whose_id_holds_a_slash_has_a_page_and_its_forms_work(tmp_path) -
     import_register(engine, write_register(tmp_path / "slash", tables))
     pat = Web(engine).as_user("pat")
     link = re.search(r'href="(/t/RT1/lines/CIP[^"?]*)', pat.get("/t/RT1/lines").text).group(1)
-    assert link == "/t/RT1/lines/CIP/25/001"
+    assert link == "/t/RT1/lines/CIP%2F25%2F001"
     assert pat.get(link).status_code == 200
-    assert 'value="CIP/25/001"' in pat.get(f"{link}/edit").text
+    assert "<h1>Line CIP/25/001" in pat.get("/t/RT1/lines/CIP/25/001").text  # as typed, slashes and all
+    assert 'value="CIP/25/001"' in pat.get("/t/RT1/edit-line/CIP%2F25%2F001").text
     moved = pat.post(f"{link}/advance", {"to": "PROPOSED"})
     assert (moved.status_code, moved.headers["location"]) == (303, link)
     attached = pat.post(f"{link}/evidence", {"type": "invoice_extract"},
@@ -279,6 +282,42 @@ def test_a_line_whose_id_holds_a_slash_has_a_page_and_its_forms_work(tmp_path) -
     assert attached.status_code == 303
     evidence = re.search(r'href="(/t/RT1/evidence/[^"]+)"', pat.get(link).text).group(1)
     assert pat.get(evidence).content == b"invoice"
+
+
+ODD_IDS = ["a/../b", "Q?1", "H#1", "50% off", "%2F", "100%41", "L0/edit", "x/advance", "/lead", "trail/", "...", "é/ü"]
+
+
+def test_a_line_opens_whatever_its_id_holds(tmp_path) -> None:
+    """Ids are percent-encoded in every address, `/` too: `..` is no step up, `?` and `#` no query or
+    fragment, `%2F` no slash, and `L0/edit` is the page of line L0/edit, not the edit form of L0."""
+    engine = ledger(tmp_path)
+    tables = register("RT1", [line(i, "2.00", "1.00", "1200", fy_start().isoformat()) for i in ODD_IDS])
+    import_register(engine, write_register(tmp_path / "odd", tables))
+    pat = Web(engine).as_user("pat")
+    listed = pat.get("/t/RT1/lines").text
+    for line_id in ODD_IDS:
+        link = f"/t/RT1/lines/{quote(line_id, safe='')}"
+        assert f'href="{link}?fy=' in listed, line_id
+        assert f"<h1>Line {html.escape(line_id)} " in pat.get(link).text, line_id
+        form = pat.get(f"/t/RT1/edit-line/{quote(line_id, safe='')}")
+        assert f'value="{html.escape(line_id)}"' in form.text, line_id
+        moved = pat.post(f"{link}/advance", {"to": "PROPOSED"})
+        assert (moved.status_code, moved.headers["location"]) == (303, link), line_id
+        assert '<span id="status">PROPOSED</span>' in pat.get(link).text, line_id
+    with engine.connect() as conn:
+        moves = conn.execute(select(models.AuditEvent.entity_id).where(models.AuditEvent.action == "status")).all()
+    assert sorted(m for (m,) in moves) == sorted(ODD_IDS)
+    assert '<span id="status">IDEA</span>' in pat.get("/t/RT1/lines/L0").text  # L0 itself did not move
+    edited = pat.post(f"/t/RT1/edit-line/{quote('L0/edit', safe='')}", new_line_form("L0/edit", new_price="1.50"))
+    assert (edited.status_code, edited.headers["location"]) == (303, "/t/RT1/lines/L0%2Fedit")
+    page = pat.get("/t/RT1/lines/L0%2Fedit").text
+    assert "£1.50" in page
+    attached = pat.post("/t/RT1/lines/L0%2Fedit/evidence", {"type": "invoice_extract"},
+                        files={"file": ("invoice.csv", b"odd invoice", "text/csv")})
+    assert attached.status_code == 303
+    evidence = re.search(r'href="(/t/RT1/evidence/[^"]+)"', pat.get("/t/RT1/lines/L0%2Fedit").text).group(1)
+    assert evidence.startswith("/t/RT1/evidence/EV-L0%2Fedit-")
+    assert pat.get(evidence).content == b"odd invoice"
 
 
 def test_an_empty_evidence_file_is_refused_by_its_own_name(tmp_path) -> None:

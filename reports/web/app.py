@@ -141,7 +141,8 @@ def create_app(engine: Engine | str | None = None, *, secure: bool = False, key:
     def health():
         return {"ok": True}
 
-    # the actions first: a line id may hold "/", so a line's page would otherwise also match ".../edit"
+    # a line id may hold "/" (sent as %2F, which the server decodes): a line's page takes the rest of the address,
+    # and each of its forms answers only a POST to it and one step more (routes_actions), so none is read as another
     for module in (routes_auth, routes_actions, routes_trust, routes_files):
         app.include_router(module.router)
     return app

@@ -48,7 +48,20 @@ def environment() -> Environment:
     env.filters.update(pack_env.filters)
     env.globals.update(pack_env.globals)
     env.globals["quote"] = quote
+    env.filters["url_id"] = url_id
     return env
+
+
+def url_id(text: str) -> str:
+    """An id as one step of a web address: everything but letters, digits and `-._~` percent-encoded,
+    `/` too, so an id holding `/`, `..`, `?`, `#`, `%` or ending in `/edit` is never read as more (or
+    less) of the address. The server decodes it back to the id (`%2F` to `/`)."""
+    return quote(text, safe="")
+
+
+def line_url(trust: str, line_id: str) -> str:
+    """The address of a line's page."""
+    return f"/t/{trust}/lines/{url_id(line_id)}"
 
 
 def page(request: Request, template: str, http_status: int = 200, **context: object) -> HTMLResponse:

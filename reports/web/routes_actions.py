@@ -6,12 +6,16 @@ Each handler checks the CSRF token and the user's role, then calls one library f
 which applies the ledger's own rules: R-GOV-3 refuses a self sign-off, R-GOV-1 an illegal step,
 C4 anything dated in a closed month. The person recorded is the logged-in user's name and the
 role is theirs: nobody signs as someone else or in a role they do not hold.
+
+A line's forms post to its page's address and a step, `/t/RX1/lines/<id>/signoff`: the last step
+names the form and all before it is the id, whatever the id holds. Its edit form is a page of its
+own, `/t/RX1/edit-line/<id>`: as `/t/RX1/lines/<id>/edit` it would be the same address as the page
+of a line whose id ends in `/edit` (the server decodes `%2F`, so encoding cannot tell them apart).
 """
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
@@ -21,7 +25,7 @@ from ledger import evidence, governance, models
 from ledger.errors import LedgerError
 from ledger.register.spec import BENEFIT_TYPES
 from reports.web import entry
-from reports.web.common import acting, flash, page, parse_day, require, today, trust_of
+from reports.web.common import acting, flash, line_url, page, parse_day, require, today, trust_of
 from reports.web.security import Refused
 from reports.web.uploads import safe_name, save_upload
 
@@ -33,7 +37,7 @@ def _done(request: Request, trust: str, line_id: str, message: str):
     if request.headers.get("hx-request"):
         return page(request, "message.html", message=message, error=False)
     flash(request, message)
-    return RedirectResponse(f"/t/{trust}/lines/{quote(line_id)}", status_code=303)
+    return RedirectResponse(line_url(trust, line_id), status_code=303)
 
 
 def _line_form_context(request: Request, trust: str, values: dict, errors: dict, line_id: str | None) -> dict:
@@ -65,7 +69,7 @@ async def new_line(request: Request, trust: str):
         return page(request, "line_form.html", http_status=400, trust=row,
                     **_line_form_context(request, row["org_code"], values, exc.errors, None))
     flash(request, f"Line {line_id} created by {user.display_name}.")
-    return RedirectResponse(f"/t/{row['org_code']}/lines/{quote(line_id)}", status_code=303)
+    return RedirectResponse(line_url(row["org_code"], line_id), status_code=303)
 
 
 def _current_values(request: Request, trust: str, line_id: str) -> dict:
@@ -90,7 +94,7 @@ def _current_values(request: Request, trust: str, line_id: str) -> dict:
             "growth_funded": "" if found["growth_funded"] is None else str(found["growth_funded"]).lower()}
 
 
-@router.get("/t/{trust}/lines/{line_id:path}/edit")
+@router.get("/t/{trust}/edit-line/{line_id:path}")
 def edit_line_form(request: Request, trust: str, line_id: str):
     user, row = trust_of(request, trust)
     require(user, "edit_lines")
@@ -99,7 +103,7 @@ def edit_line_form(request: Request, trust: str, line_id: str):
                                                                             line_id))
 
 
-@router.post("/t/{trust}/lines/{line_id:path}/edit")
+@router.post("/t/{trust}/edit-line/{line_id:path}")
 async def edit_line(request: Request, trust: str, line_id: str):
     user, row, form = await acting(request, trust, "edit_lines")
     values = {k: str(form.get(k) or "") for k in entry.LINE_FORM}
