@@ -9,8 +9,8 @@ import calendar as _cal
 import re
 from datetime import date, timedelta
 
-_FY_LABEL = re.compile(r"^(\d{4})/(\d{2})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_FY_LABEL = re.compile(r"^(\d{4})/(\d{2})$", re.ASCII)  # 0-9 only: int() would read ２０２５ as 2025
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
 
 
 def fy_start_year(d: date) -> int:

@@ -16,6 +16,7 @@ MICRO = Decimal("0.000001")
 MICRO_PER_PENNY = 10_000
 _MONEY_TEXT = re.compile(r"^\(?-?£?-?[\d,]*\.?\d*\)?$")
 _SCIENTIFIC = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")  # 1e3, 2.5E-2: a spreadsheet's way, not finance's
+_OTHER_DIGITS = re.compile(r"(?![0-9])\d")  # ١٢٣, １２３: digits Decimal() and int() read as 123, and no ledger writes
 
 
 def gbp(value: str | int | Decimal) -> Decimal:
@@ -39,6 +40,8 @@ def parse_decimal(value: str | int | Decimal) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     text = str(value).strip().replace(" ", "")
+    if other_digits(text):
+        raise ValueError(f"not a number ({value!r}): use the digits 0-9")
     negative = text.startswith("(") and text.endswith(")")
     if _SCIENTIFIC.match(text):
         raise ValueError(f"scientific notation is not accepted ({value!r}); write the amount out, e.g. 1000.00 "
@@ -55,6 +58,15 @@ def parse_decimal(value: str | int | Decimal) -> Decimal:
     if not number.is_finite():
         raise ValueError(f"not a number ({value!r})")
     return -number if negative else number
+
+
+def other_digits(text: str) -> bool:
+    """Whether `text` holds a digit other than 0-9 (Arabic-Indic `١٢٣`, full-width `１２３`, ...).
+
+    Python's Decimal() and int() read them as numbers where a spreadsheet sees text, so a register
+    could count a figure its own workbook does not show as one: numbers are written with 0-9.
+    """
+    return _OTHER_DIGITS.search(text) is not None
 
 
 def to_pence(amount: Decimal) -> int:

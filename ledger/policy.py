@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ledger.errors import LedgerError
+from ledger.money import other_digits
 from ledger.register.spec import BENEFIT_TYPES, MATURITIES, ROLES, TRUST_TYPES
 
 CLAIM_WINDOWS = ("12_months_from_go_live", "financial_year_only", "contract_term")
@@ -117,6 +118,8 @@ def _coerce(key: str, raw: object) -> object:
     """Turn a text or TOML value into the type of the default for `key`."""
     default = getattr(DEFAULT, key)
     text = str(raw).strip()
+    if other_digits(text):  # int() and Decimal() would read them
+        raise LedgerError(f"policy {key}: {text!r} is not valid: use the digits 0-9")
     if key in CHOICES and text not in CHOICES[key]:
         raise LedgerError(f"policy {key}: {text!r} is not one of {', '.join(CHOICES[key])}"
                           + ("" if len(CHOICES[key]) > 1 else " (the only value the ledger computes)"))

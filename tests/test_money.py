@@ -33,6 +33,13 @@ def test_gbp_refuses_scientific_notation_saying_so(text: str) -> None:
         money.gbp(text)
 
 
+@pytest.mark.parametrize("text", ["١٢٣", "１２３", "£１,２３４.５６", "(٣.٥٠)", "1２", "\U0001d7cf\U0001d7d0"])
+def test_gbp_refuses_digits_other_than_0_to_9(text: str) -> None:
+    """Decimal() reads Arabic-Indic, full-width and mathematical digits as numbers; money is written 0-9."""
+    with pytest.raises(ValueError, match=re.escape(f"not a number ({text!r}): use the digits 0-9")):
+        money.gbp(text)
+
+
 def test_gbp_refuses_float() -> None:
     with pytest.raises(TypeError):
         money.gbp(0.1)  # type: ignore[arg-type]

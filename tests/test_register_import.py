@@ -199,6 +199,29 @@ def test_numbers_too_large_for_the_ledger_are_refused_not_a_crash(tmp_path) -> N
         "ledger counts (£1,000,000,000): check the price and the volume"]
 
 
+def test_digits_other_than_0_to_9_are_refused_at_the_cell(tmp_path) -> None:
+    """Python reads Arabic-Indic ١٢٣ and full-width １２３ as 123, where a spreadsheet sees text: a number,
+    month, year or date is written with the digits 0-9."""
+    t = good()
+    t["SavingLines"][1][9] = "１０.００"  # (finding) baseline_price, full-width
+    t["SavingLines"][1][12] = "١٢٠٠"  # (finding) annual_volume, Arabic-Indic
+    t["SavingLines"][1][15] = "£１,０００"  # (finding) one_off_costs
+    t["SavingLines"].append(line("L2", "2.00", "1.00", "12", "２０２５-04-01"))  # (finding) go_live
+    t["Actuals"][2][1] = "２０２５-05"  # (finding) month
+    t["BudgetAdjustments"][1][5] = "١٢٠٠.٠٠"  # (finding) amount
+    t["Policy"] = [["key", "value"], ["ppib_min_peers", "٥"], ["local_savings_rate", "０.０２"],  # (finding) both
+                   ["rag_thresholds", "0.95,0.8"]]  # (ok)
+    assert problems(tmp_path, t) == [
+        "SavingLines.csv:2:baseline_price: not a number ('１０.００'): use the digits 0-9",
+        "SavingLines.csv:2:annual_volume: not a number ('١٢٠٠'): use the digits 0-9",
+        "SavingLines.csv:2:one_off_costs: not a number ('£１,０００'): use the digits 0-9",
+        "SavingLines.csv:3:go_live: not a date like 2025-11-01 ('２０２５-04-01')",
+        "BudgetAdjustments.csv:2:amount: not a number ('١٢٠٠.٠٠'): use the digits 0-9",
+        "Policy.csv:2:value: policy ppib_min_peers: '٥' is not valid: use the digits 0-9",
+        "Policy.csv:3:value: policy local_savings_rate: '０.０２' is not valid: use the digits 0-9",
+        "Actuals.csv:3:month: not a month like 2025-11 ('２０２５-05')"]
+
+
 def test_a_date_before_the_ledgers_years_is_refused(tmp_path) -> None:
     """Excel holds no date before 1900: a line going live in year 1 imported, then made an audit workbook
     that showed ##### and that `savings import` could not read back."""

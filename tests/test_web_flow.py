@@ -143,6 +143,21 @@ def test_an_id_typed_into_a_form_is_held_to_the_registers_rule(tmp_path) -> None
         assert conn.execute(select(models.BudgetAdjustment.adjustment_id)).all() == []
 
 
+def test_digits_other_than_0_to_9_are_a_form_error(tmp_path) -> None:
+    """The forms read numbers with the register's parsers: full-width or Arabic-Indic digits are refused."""
+    engine = ledger(tmp_path)
+    pat = Web(engine).as_user("pat")
+    wide = pat.post("/t/RT1/new-line", new_line_form("W1", baseline_price="１０.００"))
+    assert wide.status_code == 400
+    assert 'id="e-baseline_price">not a number (&#39;１０.００&#39;): use the digits 0-9' in wide.text
+    actual = pat.post("/t/RT1/lines/L0/actual", {"month": FIRST_MONTH, "volume": "١٠", "price_paid": "1.50"})
+    assert actual.status_code == 400
+    assert "volume: not a number (&#39;١٠&#39;): use the digits 0-9" in actual.text
+    with engine.connect() as conn:
+        assert conn.execute(select(models.SavingLine.line_id).where(models.SavingLine.line_id == "W1")).all() == []
+        assert conn.execute(select(models.Actual.line_id)).all() == []
+
+
 def test_a_number_too_large_is_a_form_error_and_the_trust_still_counts(tmp_path) -> None:
     engine = ledger(tmp_path)
     pat = Web(engine).as_user("pat")

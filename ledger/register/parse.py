@@ -15,7 +15,7 @@ from decimal import Decimal
 from ledger import calendar, money
 from ledger.register.spec import Column
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 _PLAIN = re.compile(r"\s*(-?)(\d+)(?:\.(\d*))?\s*\Z", re.ASCII)  # 1234.56, -3, 0.5 (no £, commas or brackets)
 DIGITS = 15  # significant digits Excel keeps: a longer number is shown, and read, as Excel shows it (1E+20)
 LARGEST = 10**12  # the largest number a cell may hold (pounds, units): far past any register, inside int64
