@@ -19,6 +19,16 @@ def fy_start_year(d: date) -> int:
 
 
 FIRST_YEAR, LAST_YEAR = 1900, 2998  # financial years a ledger can hold: four-digit years, and the next one too
+FIRST_DAY = date(FIRST_YEAR, 4, 1)  # the first day the ledger holds; Excel, of the audit workbook and of the
+# register it round-trips through, holds no date before 1900 either
+
+
+def held(day: date) -> date:
+    """`day`, if the ledger holds it; a ValueError saying from when it does otherwise. The one rule for
+    every date given to the ledger: a register's, `--date`, `--as-at` and the web's as-at dates."""
+    if day < FIRST_DAY:
+        raise ValueError(f"{day.isoformat()} is before the years the ledger holds (from {FIRST_DAY.isoformat()})")
+    return day
 
 
 def fy_label(start_year: int) -> str:

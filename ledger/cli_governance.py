@@ -13,10 +13,9 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from ledger import audit, db, evidence, governance, periods
+from ledger import audit, calendar, db, evidence, governance, periods
 from ledger.cli import DbOption, app, emit_json, fail, refuse
 from ledger.errors import LedgerError
-from ledger.register.parse import FIRST_DATE
 from ledger.textout import table
 
 T = TypeVar("T")
@@ -49,9 +48,10 @@ def _day(text: str | None) -> date | None:
         day = date.fromisoformat(text)
     except ValueError:
         raise fail(f"--date: not a date like 2026-04-15 ({text!r})", 2) from None
-    if day < FIRST_DATE:  # as a register's dates: the workbook's SignOffs and Evidence sheets must hold it
-        raise fail(f"--date: {day.isoformat()} is before the years the ledger holds (from {FIRST_DATE.isoformat()})", 2)
-    return day
+    try:  # as a register's dates: the workbook's SignOffs and Evidence sheets must hold it
+        return calendar.held(day)
+    except ValueError as exc:
+        raise fail(f"--date: {exc}", 2) from None
 
 
 @app.command("signoff")

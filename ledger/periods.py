@@ -62,8 +62,10 @@ def refuse_if_future(day: date, today: date, what: str) -> None:
     (as a register's date: the audit workbook could not hold it)."""
     if day > today:
         raise LedgerError(f"{what} dated {day} is in the future (today is {today}): record it when it happens")
-    if day < (first := date(calendar.FIRST_YEAR, 4, 1)):
-        raise LedgerError(f"{what} dated {day} is before the years the ledger holds (from {first})")
+    try:
+        calendar.held(day)
+    except ValueError as exc:
+        raise LedgerError(f"{what} dated {exc}") from None
 
 
 def refuse_if_closed(conn: Connection, trust: str, day: date, what: str) -> None:

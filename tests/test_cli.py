@@ -172,6 +172,25 @@ def test_a_bad_option_value_exits_2_naming_the_option(tmp_path) -> None:
     assert unknown.exit_code == 1 and "line L9 is not in the ledger" in unknown.output
 
 
+def test_an_as_at_date_before_the_ledgers_years_is_refused_by_every_command(tmp_path) -> None:
+    """As a register's dates are: the ledger, and the audit workbook an as-at date names, hold none before
+    1900-04-01. Refused as a bad option value (exit 2), before any figure is worked out."""
+    url = ledger(tmp_path)
+    out = str(tmp_path / "out")
+    commands = [["summary", "--trust", "RT1", "--fy", "2025/26"], ["summary", "--region", "South", "--fy", "2025/26"],
+                ["lines", "--trust", "RT1"], ["check", "--trust", "RT1"],
+                ["towers", "--trust", "RT1", "--fy", "2025/26"], ["benchmarks", "--trust", "RT1", "--fy", "2025/26"],
+                ["workbook", "--trust", "RT1", "--fy", "2025/26", "-o", f"{out}.xlsx"],
+                ["pack", "--trust", "RT1", "--period", "2025-04", "-o", f"{out}.pdf"]]
+    for args in commands:
+        for day in ("0001-01-01", "1900-03-31"):
+            result = runner.invoke(app, [*args, "--as-at", day, "--db", url])
+            assert (result.exit_code, result.output) == (
+                2, f"as-at date {day} is before the years the ledger holds (from 1900-04-01)\n"), args
+    first = runner.invoke(app, ["lines", "--trust", "RT1", "--as-at", "1900-04-01", "--db", url])
+    assert first.exit_code == 0, first.output  # (ok) the first day the ledger holds
+
+
 def test_a_policy_file_value_the_register_overrules_is_named(tmp_path) -> None:
     """The register's Policy sheet is the trust's own decision and applies over --policy; the command says so
     for each value the file set otherwise, and is silent where the two agree."""

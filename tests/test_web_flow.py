@@ -376,3 +376,16 @@ def test_downloads_are_the_pack_and_the_workbook(tmp_path) -> None:
     assert future.status_code == 400 and f"as-at date {tomorrow} is in the future" in future.text
     later = calendar.month_label(calendar.month_index(tomorrow) + 1)
     assert f"period {later} has not begun" in web.get(f"/t/RT1/pack.pdf?period={later}").text
+
+
+def test_an_as_at_date_before_the_ledgers_years_is_refused_on_every_page_that_takes_one(tmp_path) -> None:
+    """As `--as-at` is, and a register's dates are: refused by the one rule, not read as year 1."""
+    web = Web(ledger(tmp_path)).as_user("aud")
+    fy = calendar.fy_of(fy_start())
+    for day in ("0001-01-01", "1900-03-31"):
+        for url in (f"/t/RT1?as_at={day}", f"/t/RT1?period={FIRST_MONTH}&as_at={day}",
+                    f"/t/RT1/charts?period={FIRST_MONTH}&as_at={day}",
+                    f"/t/RT1/pack.pdf?period={FIRST_MONTH}&as_at={day}", f"/t/RT1/workbook.xlsx?fy={fy}&as_at={day}"):
+            refused = web.get(url)
+            assert refused.status_code == 400, url
+            assert f"as-at date {day} is before the years the ledger holds (from 1900-04-01)" in refused.text, url

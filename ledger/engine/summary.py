@@ -19,7 +19,7 @@ from ledger.engine import eligibility as elig
 from ledger.engine import status as st
 from ledger.engine.figures import Figures, compute
 from ledger.engine.findings import Finding, run_rules
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, OptionError
 from ledger.frames import Frames, load_frames, trust_policy
 from ledger.money import money_text
 from ledger.policy import DEFAULT, Policy
@@ -62,10 +62,17 @@ def default_as_at(fy: str, today: date) -> date:
 
 
 def known_by(as_at: date | None, today: date) -> date | None:
-    """`as_at` if it has come: figures are as known on a day, so a later one is refused."""
+    """`as_at` if it has come: figures are as known on a day, so a later one is refused; and if the
+    ledger holds it (`calendar.held`), as a register's dates must be: `--as-at` and the web's as-at
+    dates all come through here."""
     if as_at is not None and as_at > today:
         raise LedgerError(f"as-at date {as_at} is in the future (today is {today}): figures are as known on a day "
                           "that has come")
+    if as_at is not None:
+        try:
+            calendar.held(as_at)
+        except ValueError as exc:
+            raise OptionError(f"as-at date {exc}") from None
     return as_at
 
 

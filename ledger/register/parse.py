@@ -135,15 +135,11 @@ def spend_problem(sheet: str, row: Mapping[str, object]) -> tuple[str, str] | No
                     f"counts (£{LARGEST_SPEND:,}): check the price and the volume")
 
 
-FIRST_DATE = date(calendar.FIRST_YEAR, 4, 1)  # the first day of the first year the ledger holds; Excel, of the workbook
-# and of the register it round-trips through, holds no date before 1900 either
-
-
 def parse_date(value: object) -> date:
     if isinstance(value, datetime):
-        return _held(value.date())
+        return calendar.held(value.date())
     if isinstance(value, date):
-        return _held(value)
+        return calendar.held(value)
     text = str(value).strip()
     if not _ISO_DATE.match(text):
         raise ValueError(f"not a date like 2025-11-01 ({shown(value)})")
@@ -151,14 +147,7 @@ def parse_date(value: object) -> date:
         day = date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"not a real date ({shown(value)})") from None
-    return _held(day)
-
-
-def _held(day: date) -> date:
-    """`day`, if the ledger (and the audit workbook) can hold it."""
-    if day < FIRST_DATE:
-        raise ValueError(f"{day.isoformat()} is before the years the ledger holds (from {FIRST_DATE.isoformat()})")
-    return day
+    return calendar.held(day)
 
 
 def parse_month(value: object) -> int:
