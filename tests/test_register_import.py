@@ -576,3 +576,12 @@ def test_a_sign_off_or_evidence_dated_in_the_future_is_refused_as_on_the_command
         "happens",
         f"Evidence.csv:2:captured_at: evidence dated {later} is in the future (today is {today}): record it when it "
         "happens"]
+
+
+def test_an_org_code_not_in_capitals_is_refused(tmp_path) -> None:
+    """ODS codes are capitals: "rt1" beside RT1 would be a second trust the web and roll-ups cannot tell apart."""
+    t = good()
+    t["Trust"][1][0] = "rt1"
+    assert problems(tmp_path, t) == [
+        "Trust.csv:2:org_code: ODS org codes are written in capitals: write it RT1 (another spelling would be a "
+        "second trust, which the web app's addresses and the roll-ups cannot tell from the first)"]

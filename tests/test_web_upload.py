@@ -88,7 +88,7 @@ def test_a_register_naming_the_trust_in_another_case_is_refused(tmp_path) -> Non
     response = Web(engine).as_user("pat").post("/t/RT1/upload", files={"register": ("rt1.xlsx", book.read_bytes(),
                                                                                    XLSX)})
     assert response.status_code == 400
-    assert "names org code &#39;rt1&#39;: write it RT1" in response.text
+    assert "org_code: ODS org codes are written in capitals: write it RT1" in response.text
     _unchanged(engine, before)
     with engine.connect() as conn:
         assert sorted(conn.execute(select(models.Trust.org_code)).scalars()) == ["RT1", "RT2"]

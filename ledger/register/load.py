@@ -184,7 +184,13 @@ class _Importer:
                 self.problems.add(self.register.where("Trust"), 2, "org_code",
                                   f"the Trust sheet must hold exactly one trust (found {len(trust_rows)})")
             return ImportResult("", {}, False)
-        trust = trust_rows[0][1]
+        row_no, trust = trust_rows[0]
+        if trust["org_code"] != trust["org_code"].upper():  # "rx1" beside RX1 would be a second trust
+            self.problems.add(self.register.where("Trust"), row_no, "org_code",
+                              f"ODS org codes are written in capitals: write it {trust['org_code'].upper()} "
+                              "(another spelling would be a second trust, which the web app's addresses and the "
+                              "roll-ups cannot tell from the first)")
+            return ImportResult("", {}, False)
         self.trust = trust["org_code"]
         self.guard = ImportGuard(self.conn, self.trust, self.register.where)  # R-GOV-4, C4: locked rows kept
         last = self.conn.execute(

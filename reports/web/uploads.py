@@ -123,11 +123,7 @@ async def import_upload(engine, files: list[UploadFile], trust: str) -> load.Imp
                 await save_upload(upload, target / f"{SHEET_BY_NAME[stem].name}.csv")
         try:
             found = register_trust(target)
-            if found and found.upper() == trust and found != trust:
-                raise LedgerError(f"this register's Trust sheet names org code {found!r}: write it {trust}, as the "
-                                  "ledger knows the trust (another spelling would make a second trust); nothing "
-                                  "was written")
-            if found and found != trust:
+            if found and found.upper() != trust:  # "rt1" on RT1's page: the importer says to write it in capitals
                 raise LedgerError(f"this register is for trust {found}, not {trust}: upload it from {found}'s page "
                                   "(if you belong to it); nothing was written")
             return load.import_register(engine, target)
