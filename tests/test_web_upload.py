@@ -78,8 +78,8 @@ def test_a_register_for_another_trust_is_refused(tmp_path) -> None:
 
 
 def test_a_register_naming_the_trust_in_another_case_is_refused(tmp_path) -> None:
-    """The importer stores the org code as written: "rt1" would be a second trust, out of reach of the
-    web (its addresses are upper case) and counted twice in its region's roll-up."""
+    """Org codes are capitals: "rt1" would be a second trust, out of reach of the web (its addresses are
+    upper case) and counted twice in its region's roll-up."""
     engine = ledger(tmp_path)
     before = count_rows(engine, "RT1")
     tables = register("RT1")
