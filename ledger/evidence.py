@@ -3,7 +3,9 @@
 A file is stored once under its sha256 in the evidence store (`ledger.audit.evidence_root`) and
 listed with its type and capture date. Files attached with `savings evidence add` carry
 source "cli" and survive a register re-import; files named in the register's Evidence sheet
-(relative to the register) are stored at import, and a stated sha256 must match the file.
+(relative to the register) are stored at import, and a stated sha256 must match the file. A row
+that gives only a sha256 must name a file the trust already holds: the web serves evidence by its
+hash, so a hash copied from another trust's listing must not fetch that trust's file.
 """
 from __future__ import annotations
 
@@ -100,40 +102,64 @@ def listing(engine: Engine, trust: str, line_id: str | None = None) -> list[dict
     return rows
 
 
-def store_register_files(conn: Connection, trust: str, evidence: pd.DataFrame, register: Path, where: str) -> None:
+def held_files(conn: Connection, trust: str) -> frozenset[str]:
+    """The sha256 of each file the trust's evidence rows name (register rows and attached files alike).
+
+    An import reads them before it clears the trust's register rows, so they are the files the trust
+    held before it: the only ones its register may name by hash alone.
+    """
+    hashes = conn.execute(select(EVIDENCE.c.sha256).where(EVIDENCE.c.trust == trust, EVIDENCE.c.sha256 != "")
+                          .distinct()).scalars()
+    return frozenset(sha.lower() for sha in hashes)
+
+
+def store_register_files(conn: Connection, trust: str, evidence: pd.DataFrame, register: Path, where: str,
+                         held: frozenset[str]) -> None:
     """Store the files the register's Evidence sheet names (relative to the register, in its folder).
 
-    A stated sha256 must match the file; an empty one is filled in. A named file that is not
-    there is refused unless its sha256 is stated (then `audit verify` looks for it in the store).
-    A file outside the register's folder (an absolute path, `..`, a link out of it) is refused:
+    A stated sha256 must match the file; an empty one is filled in. A row whose file is not next to
+    the register (or that names none) may give its sha256 alone only for a file the trust already
+    holds: one in `held` (its evidence before this import, `held_files`) or one this import stores;
+    `audit verify` then looks for it in the store. Any other hash is refused: the web serves evidence
+    by its hash, so a hash seen in another trust's listing or workbook would fetch that trust's file.
+    A file outside the register's folder (an absolute path, `..`, a link out of it) is refused too:
     an uploaded register must not store, and so serve back, any file the server can read.
     """
-    rows = evidence[(evidence["source"] == "register") & (evidence["file"].fillna("") != "")]
+    named = evidence["file"].fillna("") != ""
+    rows = evidence[(evidence["source"] == "register") & (named | (evidence["sha256"].fillna("") != ""))]
     if rows.empty:
         return
     base = (register if register.is_dir() else register.parent).resolve()
     root = audit.evidence_root(conn.engine)
-    problems, stored, hashes = [], [], []
+    problems: list[tuple[int, str]] = []
+    stored, hashes, by_hash = [], [], []
     for row in rows.itertuples():
-        path = (base / row.file).resolve()
-        if not path.is_relative_to(base):  # /etc/passwd, ../../x or a link out: a register names only its own files
-            problems.append(f"{where}:{row.source_row}:file: {row.file} is outside the register's folder: name an "
-                            "evidence file by its place in that folder")
-            continue
-        if not path.is_file():
+        path = (base / row.file).resolve() if row.file else None
+        if path is not None and not path.is_relative_to(base):  # /etc/passwd, ../../x or a link out
+            problems.append((row.source_row, f"file: {row.file} is outside the register's folder: name an evidence "
+                                             "file by its place in that folder"))
+        elif path is not None and path.is_file():
+            sha = audit.file_sha256(path)
+            if row.sha256 and row.sha256.lower() != sha:
+                problems.append((row.source_row, f"sha256: {row.file} hashes to {sha}, not {row.sha256}"))
+                continue
+            stored.append((path, sha))
             if not row.sha256:
-                problems.append(f"{where}:{row.source_row}:file: {row.file} is not next to the register "
-                                "(and no sha256 is given)")
-            continue
-        sha = audit.file_sha256(path)
-        if row.sha256 and row.sha256.lower() != sha:
-            problems.append(f"{where}:{row.source_row}:sha256: {row.file} hashes to {sha}, not {row.sha256}")
-            continue
-        stored.append((path, sha))
-        if not row.sha256:
-            hashes.append((row.evidence_id, sha))
+                hashes.append((row.evidence_id, sha))
+        elif row.sha256:
+            by_hash.append(row)
+        else:
+            problems.append((row.source_row, f"file: {row.file} is not next to the register (and no sha256 is given)"))
+    known = held | {sha for _, sha in stored}
+    for row in by_hash:  # the same words whether or not another trust holds the file: no hint of whose it is
+        if row.sha256.lower() not in known:
+            missing = f"{row.file} is not next to the register" if row.file else "the row names no file"
+            problems.append((row.source_row, f"sha256: {missing}, and {trust} holds no evidence file with sha256 "
+                                             f"{row.sha256}: a register names a file by its hash alone only once "
+                                             "its trust holds it (stored by an earlier import, or attached to a "
+                                             "line); put the file next to the register, or attach it first"))
     if problems:  # a refused register stores none of its files
-        raise LedgerError("\n".join(problems))
+        raise LedgerError("\n".join(f"{where}:{row_no}:{text}" for row_no, text in sorted(problems)))
     for path, sha in stored:
         try:
             if audit.store_file(root, path) != sha:

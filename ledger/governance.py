@@ -418,12 +418,15 @@ def plan_import(read: ImportRead, label: str, digest: str) -> ImportRecord:
                         _version_rows(lines, made, months))
 
 
-def record_import(conn: Connection, record: ImportRecord, register: Register, now: datetime | None = None) -> None:
+def record_import(conn: Connection, record: ImportRecord, register: Register, held: frozenset[str],
+                  now: datetime | None = None) -> None:
     """Store what `plan_import` worked out: the register's evidence files, the events (hash-chained),
-    the locks of the lines validated and the plan versions."""
+    the locks of the lines validated and the plan versions. `held` is the sha256 of each evidence
+    file the trust held before the import (`evidence.held_files`), the only ones its register may
+    name by hash alone."""
     now = now or audit.utc_now()
     evidence.store_register_files(conn, record.trust, record.frames.evidence, register.path,
-                                  register.where("Evidence"))
+                                  register.where("Evidence"), held)
     stored = audit.append_events(conn, record.events, now)
     insert_rows(conn, LOCKED_LINES, [{"trust": record.trust, "line_id": line_id, "row_hash": digest,
                                       "event_seq": event["seq"], "locked_at": now}

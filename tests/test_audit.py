@@ -258,3 +258,56 @@ def test_a_folder_or_an_empty_file_is_not_evidence(engine, tmp_path):
         evidence.attach(engine, "L1", tmp_path, "invoice_extract", "Pat Procurement")
     with pytest.raises(LedgerError, match=r"empty\.pdf: is empty"):
         evidence.attach(engine, "L1", tmp_path / "empty.pdf", "invoice_extract", "Pat Procurement")
+
+
+WHY = (": a register names a file by its hash alone only once its trust holds it (stored by an earlier import, or "
+       "attached to a line); put the file next to the register, or attach it first")
+
+
+def test_a_register_names_by_hash_alone_only_a_file_its_own_trust_holds(engine, tmp_path):
+    """The web serves evidence by its sha256, and hashes are shown in listings and audit workbooks: a
+    register naming another trust's file by its hash alone would have served that file through this
+    trust. Such a row is refused (file:sheet:row:column, nothing stored); the trust's own files,
+    stored by an earlier import or attached, may still be named by hash alone."""
+    other = write_register(tmp_path / "other", Trust="org_code,name,trust_type,region\nRG2,Other NHS Trust,acute,\n",
+                           SignOffs="")
+    (other / "secret.txt").write_text("RG2's contract, for RG2's eyes")
+    (other / "Evidence.csv").write_text("evidence_id,line_id,type,file,sha256\nEV-RG2,L2,contract,secret.txt,\n")
+    import_register(engine, other)
+    secret = audit.file_sha256(other / "secret.txt")
+    folder = tmp_path / "register"
+    (folder / "quote.txt").write_text("RG1's own quote")
+    own = audit.file_sha256(folder / "quote.txt")
+    attached = tmp_path / "attached.txt"
+    attached.write_text("RG1's invoice, attached at the command line")
+    evidence.attach(engine, "L2", attached, "invoice_extract", "Pat Procurement", trust="RG1",
+                    evidence_id="EV-CLI")
+    (folder / "Evidence.csv").write_text("evidence_id,line_id,type,file,sha256\n"
+                                         "EV-OWN,L2,other,quote.txt,\n"  # (ok) stored now
+                                         f"EV-B,L2,contract,secret.txt,{secret}\n"  # (finding) RG2's file
+                                         f"EV-C,L2,contract,,{secret.upper()}\n"  # (finding) the same, unnamed
+                                         f"EV-D,L2,contract,lost.txt,{'a' * 64}\n"  # (finding) held by no one
+                                         f"EV-E,L2,contract,copy.txt,{own}\n")  # (ok) the file stored by row 2
+    before = evidence.listing(engine, "RG1")
+    with pytest.raises(LedgerError) as refused:
+        import_register(engine, folder)
+    assert [p.removeprefix(f"{folder}/") for p in str(refused.value).splitlines()] == [
+        f"Evidence.csv:3:sha256: secret.txt is not next to the register, and RG1 holds no evidence file with sha256 "
+        f"{secret}{WHY}",
+        f"Evidence.csv:4:sha256: the row names no file, and RG1 holds no evidence file with sha256 {secret.upper()}"
+        f"{WHY}",
+        f"Evidence.csv:5:sha256: lost.txt is not next to the register, and RG1 holds no evidence file with sha256 "
+        f"{'a' * 64}{WHY}"]
+    assert evidence.listing(engine, "RG1") == before
+    assert not audit.stored_path(tmp_path / "store", own).exists()  # a refused register stores none of its files
+
+    (folder / "Evidence.csv").write_text("evidence_id,line_id,type,file,sha256\nEV-OWN,L2,other,quote.txt,\n")
+    import_register(engine, folder)
+    (folder / "quote.txt").unlink()  # a re-import, or the audit workbook's sheets, name the files it stored by hash
+    (folder / "Evidence.csv").write_text("evidence_id,line_id,type,file,sha256\n"
+                                         f"EV-OWN,L2,other,quote.txt,{own}\n"
+                                         f"EV-AGAIN,L2,invoice_extract,,{audit.file_sha256(attached)}\n")
+    import_register(engine, folder)
+    assert {(r["evidence_id"], r["sha256"], r["stored"]) for r in evidence.listing(engine, "RG1")} == {
+        ("EV-CLI", audit.file_sha256(attached), True), ("EV-OWN", own, True),
+        ("EV-AGAIN", audit.file_sha256(attached), True)}

@@ -295,14 +295,21 @@ def test_e1_pack_html_snapshot(e1_e8, snapshot):
 
 
 def test_evidence_known_only_by_its_hash_is_not_said_to_be_in_the_store(tmp_path):
-    """A register may state the sha256 of a file it does not hold (`savings audit verify` then
-    looks for it in the store and reports it missing): the pack says a file is identified by its
-    hash, not that the store holds it."""
+    """A re-imported register may name by its sha256 alone a file its earlier import stored, which the
+    store may since have lost (`savings audit verify` looks for it there and reports it missing): the
+    pack says a file is identified by its hash, not that the store holds it."""
     t = ledgers.base()
     t["SavingLines"].append(ledgers.line("L1", "2.00", "1.00", "1200", "2025-04-01"))
     t["Evidence"] = [["evidence_id", "line_id", "type", "file", "sha256", "captured_at"],
-                     ["EV1", "L1", "invoice_extract", "inv-1.pdf", "a" * 64, "2025-05-01"]]
-    db = _ledger(tmp_path, ledgers.write_register(tmp_path / "register", t))
+                     ["EV1", "L1", "invoice_extract", "inv-1.pdf", "", "2025-05-01"]]
+    register = ledgers.write_register(tmp_path / "register", t)
+    (register / "inv-1.pdf").write_bytes(b"%PDF-1.4 invoice INV-1")
+    db = _ledger(tmp_path, register)
+    sha = audit.file_sha256(register / "inv-1.pdf")
+    (register / "inv-1.pdf").unlink()
+    audit.stored_path(audit.evidence_root(open_ledger(db)), sha).unlink()
+    t["Evidence"][1][4] = sha
+    import_register(open_ledger(db), ledgers.write_register(register, t))
     html = trust_html(load_pack(open_ledger(db), "RT1", period_of("2026-03"), with_charts=False))
     assert "in the evidence store" not in html
     assert "for 1 of them a file is identified by its sha256 hash" in html

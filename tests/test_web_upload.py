@@ -2,6 +2,7 @@
 hostile files (not a workbook, a zip bomb, 100 MB, formula text) with a clear message."""
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import re
@@ -127,6 +128,42 @@ def test_a_register_naming_a_server_file_as_evidence_is_refused(tmp_path) -> Non
         assert f"Evidence.csv:2:file: {named} is outside the register&#39;s folder" in response.text
         assert web.get("/t/RT1/evidence/EV-S").status_code == 400
     assert not any(p.read_bytes() == secret.read_bytes() for p in (tmp_path / "evidence").rglob("*") if p.is_file())
+
+
+def test_a_register_naming_another_trusts_evidence_by_its_hash_cannot_fetch_it(tmp_path) -> None:
+    """RT2's evidence is served to RT2's users by its sha256; RT1's register naming that hash (seen in an
+    audit workbook or a listing) is refused at its cell, so RT1's evidence address cannot serve the file.
+    RT1's own attached file named by hash alone still imports."""
+    engine = ledger(tmp_path)
+    secret = b"RT2 contract: prices for RT2 only\n"
+    ola = Web(engine).as_user("ola")
+    assert ola.post("/t/RT2/lines/L0/evidence", {"type": "contract"},
+                    files={"file": ("contract.txt", secret, "text/plain")}).status_code == 303
+    sha = hashlib.sha256(secret).hexdigest()
+    pat = Web(engine).as_user("pat")
+    assert pat.get(f"/t/RT2/evidence/EV-L0-{sha[:8]}").status_code in (403, 404)
+    before = count_rows(engine, "RT1")
+    tables = register("RT1")
+    tables["Evidence"] = [["evidence_id", "line_id", "type", "file", "sha256"], ["EV-X", "L0", "contract", "", sha]]
+    files = [("register", (f"{name}.csv", "\n".join(",".join(r) for r in rows).encode(), "text/csv"))
+             for name, rows in tables.items()]
+    response = pat.post("/t/RT1/upload", files=files)
+    assert response.status_code == 400
+    assert [p.removeprefix("register/") for p in _problems(response.text)] == [
+        f"Evidence.csv:2:sha256: the row names no file, and RT1 holds no evidence file with sha256 {sha}: a "
+        "register names a file by its hash alone only once its trust holds it (stored by an earlier import, or "
+        "attached to a line); put the file next to the register, or attach it first"]
+    _unchanged(engine, before)
+    served = pat.get("/t/RT1/evidence/EV-X")
+    assert served.status_code == 400 and secret not in served.content
+    own = b"RT1 invoice extract\n"
+    assert pat.post("/t/RT1/lines/L0/evidence", {"type": "invoice_extract"},
+                    files={"file": ("inv.csv", own, "text/csv")}).status_code == 303
+    tables["Evidence"][1][4] = hashlib.sha256(own).hexdigest()
+    files = [("register", (f"{name}.csv", "\n".join(",".join(r) for r in rows).encode(), "text/csv"))
+             for name, rows in tables.items()]
+    assert pat.post("/t/RT1/upload", files=files).status_code == 200
+    assert pat.get("/t/RT1/evidence/EV-X").content == own
 
 
 def test_a_file_that_is_not_a_workbook_is_refused(tmp_path) -> None:

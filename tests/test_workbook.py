@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from ledger import audit, models
 from ledger.db import open_ledger
 from ledger.engine.summary import TrustYear, lines, load_trust, summary
+from ledger.errors import LedgerError
 from ledger.register.load import import_register
 from ledger.tower_claims import RULE_IDS
 from reports import workbook_layout
@@ -245,6 +246,30 @@ def test_the_example_trust_round_trips_and_its_totals_are_the_json(tmp_path):
     again = load_trust(open_ledger(f"sqlite:///{tmp_path}/b.db"), ty.trust, ty.as_at)
     assert summary(again, FY) == data
     assert lines(again) == lines(ty)
+
+
+def test_evidence_named_by_its_hash_imports_back_into_the_ledger_that_holds_the_file(tmp_path):
+    """The Evidence sheet gives each file's sha256 with no file beside the workbook: the ledger that
+    stored the file takes the sheet back as it is; another ledger, whose trust holds no such file,
+    refuses the row at its cell, as it would a hash copied from another trust's workbook."""
+    t = base()
+    t["SavingLines"].append(line("L1", "2.00", "1.00", "1000", "2025-04-01"))
+    t["Evidence"] = [["evidence_id", "line_id", "type", "file", "sha256", "captured_at"],
+                     ["EV1", "L1", "invoice_extract", "inv-1.csv", "", "2025-05-01"]]
+    register = write_register(tmp_path / "register", t)
+    (register / "inv-1.csv").write_text("invoice,amount\nINV-1,100.00\n")
+    sha = audit.file_sha256(register / "inv-1.csv")
+    ty = ledger_of(tmp_path / "ledger", register)
+    out = tmp_path / "book" / "audit.xlsx"
+    out.parent.mkdir()
+    write_workbook(ty, FY, out)
+    engine = open_ledger(f"sqlite:///{tmp_path}/ledger/ledger.db")
+    assert import_register(engine, out).changed
+    assert list(load_trust(engine, ty.trust).frames.evidence["sha256"]) == [sha]
+    other = open_ledger(f"sqlite:///{tmp_path}/other.db")
+    with pytest.raises(LedgerError, match=f"audit.xlsx:Evidence:2:sha256: inv-1.csv is not next to the register, "
+                                          f"and RT1 holds no evidence file with sha256 {sha}"):
+        import_register(other, out)
 
 
 def test_text_that_looks_like_a_formula_is_written_as_text(rich):

@@ -25,7 +25,7 @@ from sqlalchemy import Table, delete, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
-from ledger import collector, governance, models
+from ledger import collector, evidence, governance, models
 from ledger.bulk import Background
 from ledger.errors import LedgerError
 from ledger.locks import ImportGuard
@@ -198,6 +198,7 @@ class _Importer:
             .order_by(models.RegisterImport.id.desc()).limit(1)).scalar()
         if last == digest:
             return ImportResult(self.trust, {}, False)
+        held = evidence.held_files(self.conn, self.trust)  # before the clear: the files the trust held
         self._clear()
         self.conn.execute(models.Trust.__table__.insert(), [{
             "org_code": self.trust, "name": trust["name"], "trust_type": trust["trust_type"],
@@ -218,7 +219,7 @@ class _Importer:
             for problem in self.guard.check():
                 self.problems.add(*problem)
         if not self.problems.count:
-            governance.record_import(self.conn, record, self.register)
+            governance.record_import(self.conn, record, self.register, held)
         counts = {sheet.name: counts[sheet.name] for sheet in SHEETS if sheet.name in counts}
         self.conn.execute(models.RegisterImport.__table__.insert(), [{
             "trust": self.trust, "source": self.label, "fingerprint": digest,
