@@ -334,3 +334,11 @@ class WebMembership(SQLModel, table=True):
 
     username: str = Field(primary_key=True)
     trust: str = Field(primary_key=True)
+
+
+class WebLogout(SQLModel, table=True):
+    """A web session ended by logging out: its cookie, or a copy of it, is refused from then on."""
+
+    session_id: str = Field(primary_key=True)
+    username: str
+    logged_out_at: datetime

@@ -24,7 +24,7 @@ def test_a_new_database_gets_every_table(tmp_path):
     assert stored_revision(engine) is None
     open_ledger(f"sqlite:///{tmp_path}/l.db")
     assert stored_revision(engine) == HEAD_REVISION
-    assert {"savingline", "auditevent", "webuser"} <= set(inspect(engine).get_table_names())
+    assert {"savingline", "auditevent", "webuser", "weblogout"} <= set(inspect(engine).get_table_names())
 
 
 def test_a_database_one_migration_behind_is_brought_up_to_date(tmp_path):

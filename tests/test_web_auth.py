@@ -106,6 +106,32 @@ def test_a_disabled_user_is_logged_out_at_the_next_click(tmp_path) -> None:
     assert web.login("pat").status_code == 401
 
 
+def test_logging_out_ends_the_session_for_a_copy_of_its_cookie_too(tmp_path) -> None:
+    """The session cookie is signed, not stored: clearing it in the browser at logout left a copy (a
+    shared machine, a proxy log) working for hours. The logout is recorded and the copy refused; the
+    user's other sessions (another browser) and a new login are not affected."""
+    engine = ledger(tmp_path)
+    web = Web(engine).as_user("pat")
+    elsewhere = Web(engine).as_user("pat")
+    copied = web.client.cookies["savings_session"]
+
+    def with_the_copy() -> Web:
+        other = Web(engine)
+        other.client.cookies.set("savings_session", copied)
+        return other
+
+    assert with_the_copy().get("/t/RT1/lines").status_code == 200
+    assert web.post("/logout").headers["location"] == "/login"
+    assert web.get("/t/RT1/lines").status_code == 303
+    refused = with_the_copy().get("/t/RT1/lines")
+    assert (refused.status_code, refused.headers["location"]) == (303, "/login?next=/t/RT1/lines")
+    assert with_the_copy().get("/t/RT1/lines", headers={"HX-Request": "true"}).headers["hx-redirect"] == "/login"
+    assert elsewhere.get("/t/RT1/lines").status_code == 200
+    assert web.as_user("pat").get("/t/RT1/lines").status_code == 200
+    with engine.connect() as conn:
+        assert [r.username for r in conn.execute(auth.LOGOUTS.select())] == ["pat"]
+
+
 def test_user_commands_add_list_disable(tmp_path) -> None:
     url = f"sqlite:///{tmp_path}/cli.db"
     runner = CliRunner()

@@ -24,11 +24,11 @@ from starlette.middleware.sessions import SessionMiddleware
 from ledger import db
 from ledger.errors import LedgerError
 from reports.web import routes_actions, routes_auth, routes_files, routes_trust
+from reports.web.auth import SESSION_HOURS
 from reports.web.common import TEMPLATES, NotLoggedIn, environment, page
 from reports.web.data import Figures
 from reports.web.security import MAX_BODY, BodyLimit, Refused, Throttle
 
-SESSION_HOURS = 8
 STATIC = {"htmx.min.js": "text/javascript", "web.css": "text/css"}
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")

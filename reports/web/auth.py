@@ -4,17 +4,22 @@ A user belongs to trusts (memberships) and may also carry a region, which lets t
 trust of that region; an admin sees every trust. The role decides what a user may do (the
 `CAN` table); the ledger's own rules (R-GOV-3 segregation, closed periods, the status machine)
 are still checked by the library functions the pages call, so a page never decides those.
+
+A session is a signed cookie holding the username and a random session id. Logging out records
+the id (`end_session`), and `session_user` refuses it from then on, so a copy of the cookie taken
+before the logout is worthless too.
 """
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from ledger import models
 from ledger.errors import LedgerError, OptionError
@@ -22,6 +27,8 @@ from ledger.errors import LedgerError, OptionError
 USERS = models.WebUser.__table__
 MEMBERS = models.WebMembership.__table__
 TRUSTS = models.Trust.__table__
+LOGOUTS = models.WebLogout.__table__
+SESSION_HOURS = 8  # a session cookie not used for this long is refused (its signature's age)
 ROLES = ("procurement", "budget_holder", "finance", "clinical", "board", "auditor", "admin")
 SIGNING_ROLES = ("procurement", "budget_holder", "finance", "clinical")  # the ledger's sign-off roles
 CAN: dict[str, tuple[str, ...]] = {  # action -> roles allowed (the ledger still checks its own rules)
@@ -139,12 +146,40 @@ def list_users(engine: Engine) -> list[User]:
 def get_user(engine: Engine, username: str) -> User | None:
     """The user, or None when unknown or disabled."""
     with engine.connect() as conn:
-        row = conn.execute(select(USERS).where(USERS.c.username == username)).first()
-        if row is None or row.disabled:
-            return None
-        trusts = tuple(conn.execute(select(MEMBERS.c.trust).where(MEMBERS.c.username == username)
-                                    .order_by(MEMBERS.c.trust)).scalars())
+        return _user(conn, username)
+
+
+def _user(conn: Connection, username: str) -> User | None:
+    row = conn.execute(select(USERS).where(USERS.c.username == username)).first()
+    if row is None or row.disabled:
+        return None
+    trusts = tuple(conn.execute(select(MEMBERS.c.trust).where(MEMBERS.c.username == username)
+                                .order_by(MEMBERS.c.trust)).scalars())
     return User(row.username, row.display_name, row.role, row.region, trusts)
+
+
+def new_session_id() -> str:
+    """A random id for a session begun by logging in (kept in its signed cookie)."""
+    return secrets.token_urlsafe(32)
+
+
+def session_user(engine: Engine, username: str, session_id: str) -> User | None:
+    """The user of a session, or None when the user is unknown or disabled or the session logged out."""
+    with engine.connect() as conn:
+        ended = conn.execute(select(LOGOUTS.c.session_id).where(LOGOUTS.c.session_id == session_id)).first()
+        return None if ended is not None else _user(conn, username)
+
+
+def end_session(engine: Engine, session_id: str, username: str, now: datetime | None = None) -> None:
+    """Record that a session logged out, so its cookie and every copy of it are refused from now on.
+
+    The record is kept: a response may sign a copied cookie afresh (Starlette signs again a session
+    it changed), so no age tells when a copy could no longer be used. One short row a logout.
+    """
+    with engine.begin() as conn:
+        if conn.execute(select(LOGOUTS.c.session_id).where(LOGOUTS.c.session_id == session_id)).first() is None:
+            conn.execute(LOGOUTS.insert(), [{"session_id": session_id, "username": username,
+                                             "logged_out_at": now or datetime.now(UTC)}])
 
 
 def authenticate(engine: Engine, username: str, password: str) -> User | None:

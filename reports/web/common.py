@@ -80,11 +80,13 @@ def flash(request: Request, message: str) -> None:
 
 
 def current_user(request: Request) -> User:
-    """The logged-in, enabled user; NotLoggedIn otherwise (a disabled user's session ends here)."""
-    name = request.session.get("user")
-    user = auth.get_user(request.app.state.engine, name) if name else None
+    """The logged-in, enabled user; NotLoggedIn otherwise (a disabled user's session, or one that
+    logged out, even through a copy of its cookie, ends here)."""
+    name, session_id = request.session.get("user"), request.session.get("sid")
+    user = auth.session_user(request.app.state.engine, name, session_id) if name and session_id else None
     if user is None:
         request.session.pop("user", None)
+        request.session.pop("sid", None)
         raise NotLoggedIn(_back_here(request))
     request.state.user = user
     return user

@@ -2,7 +2,8 @@
 
 Login is throttled per username and per client address; a failed login says only that the
 username or password is wrong (never which). A successful login starts a fresh session (new
-CSRF token), so a session fixed before login is worthless afterwards.
+CSRF token and session id), so a session fixed before login is worthless afterwards. Logging
+out records the session's id as ended, so a copy of its cookie is refused as well.
 """
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ async def login(request: Request):
     throttle.clear(f"user:{username}")
     request.session.clear()
     request.session["user"] = user.username
+    request.session["sid"] = auth.new_session_id()
     csrf_token(request)
     return RedirectResponse(target, status_code=303)
 
@@ -58,6 +60,9 @@ async def login(request: Request):
 @router.post("/logout")
 async def logout(request: Request):
     await checked_form(request)
+    name, session_id = request.session.get("user"), request.session.get("sid")
+    if name and session_id:  # ended for good: a copy of this cookie is refused too
+        auth.end_session(request.app.state.engine, session_id, name)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
