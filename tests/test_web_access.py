@@ -175,7 +175,8 @@ def test_a_trust_with_no_register_yet_does_not_name_the_others(tmp_path, url) ->
     from reports.web import auth
 
     engine = ledger(tmp_path)
-    auth.add_user(engine, "new", "Nia New", "board", "correct horse battery staple", ("RT3",))
+    auth.add_user(engine, "new", "Nia New", "board", "correct horse battery staple", ("RT3",),
+                  new_trust=True)
     response = Web(engine).as_user("new").get(url)
     assert response.status_code == 400
     assert "Trust RT3 has no register in the ledger yet" in response.text
@@ -186,7 +187,8 @@ def test_closing_a_month_of_a_trust_with_no_register_does_not_name_the_others(tm
     from reports.web import auth
 
     engine = ledger(tmp_path)
-    auth.add_user(engine, "newfin", "Nia Finance", "finance", "correct horse battery staple", ("RT3",))
+    auth.add_user(engine, "newfin", "Nia Finance", "finance", "correct horse battery staple", ("RT3",),
+                  new_trust=True)
     response = Web(engine).as_user("newfin").post("/t/RT3/close", {"month": "2025-04"})
     assert response.status_code == 400
     assert "Trust RT3 has no register in the ledger yet" in response.text

@@ -8,10 +8,13 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ledger.cli import app as cli_app
+from ledger.db import open_ledger
+from ledger.register.load import import_register
 from reports import cli as _registers_commands  # noqa: F401  (adds serve and user to the CLI)
 from reports.web import auth
 from reports.web.security import Throttle
-from tests.helpers_web import PASSWORD, Web, ledger
+from tests.helpers_web import PASSWORD, USERS, Web, ledger
+from tests.ledgers import base, write_register
 
 
 def test_password_is_argon2_and_checked(tmp_path) -> None:
@@ -134,6 +137,9 @@ def test_logging_out_ends_the_session_for_a_copy_of_its_cookie_too(tmp_path) -> 
 
 def test_user_commands_add_list_disable(tmp_path) -> None:
     url = f"sqlite:///{tmp_path}/cli.db"
+    tables = base("RX1")
+    tables["Trust"][1][3] = "North"
+    import_register(open_ledger(url), write_register(tmp_path / "rx1", tables))
     runner = CliRunner()
     added = runner.invoke(cli_app, ["user", "add", "pat", "--name", "Pat Procurement", "--role", "procurement",
                                     "--trust", "RX1", "--password", PASSWORD, "--db", url])
@@ -156,6 +162,42 @@ def test_user_commands_add_list_disable(tmp_path) -> None:
     assert runner.invoke(cli_app, ["user", "disable", "ghost", "--db", url]).exit_code == 1
 
 
+def test_user_add_refuses_a_trust_or_region_the_ledger_does_not_hold(tmp_path) -> None:
+    """A mistyped --trust or --region gave a user who sees nothing (or, later, a trust that is not
+    theirs); it is refused naming what the ledger holds. A trust whose first register the user will
+    upload is let through by --new-trust; a region is matched as the roll-up matches it."""
+    engine = ledger(tmp_path)  # RT1 (South) and RT2 (North)
+    url = str(engine.url)
+    runner = CliRunner()
+
+    def add(username: str, *options: str):
+        return runner.invoke(cli_app, ["user", "add", username, "--name", f"Name of {username}", "--role", "board",
+                                       "--password", PASSWORD, *options, "--db", url])
+
+    refused = {
+        ("--trust", "RT9"): "trust 'RT9' is not in the ledger (it holds: RT1, RT2); import its register first, or "
+                            "give --new-trust (savings user add) for a user who will upload a new trust's first "
+                            "register on the web",
+        ("--trust", "RT1", "--trust", "rx1", "--trust", "RX2"): "trusts 'RX1', 'RX2' are not in the ledger (it "
+                                                                "holds: RT1, RT2); import their registers first",
+        ("--region", "Nroth"): "region 'Nroth' is not the region of any trust in the ledger (its trusts' regions: "
+                               "North, South)",
+        ("--trust", "RT3", "--new-trust", "--region", "East"): "region 'East' is not the region of any trust",
+    }
+    for options, message in refused.items():
+        result = add("zed", *options)
+        assert (result.exit_code, message in " ".join(result.output.split())) == (1, True), (options, result.output)
+    assert [u.username for u in auth.list_users(engine)] == sorted(USERS)  # (finding) nothing written
+    assert add("nia", "--trust", "RT3", "--new-trust").output.strip() == "added nia (Name of nia, board; RT3)"
+    assert add("rae", "--region", " north ").exit_code == 0  # (ok) as the regional roll-up matches it
+    assert add("ted", "--trust", "rt1").output.strip() == "added ted (Name of ted, board; RT1)"
+    adm = Web(engine).as_user("adm")
+    form = adm.post("/admin/users", {"username": "zed", "display_name": "Zed New", "role": "finance",
+                                     "trusts": "RT1 RT9", "password": PASSWORD})
+    assert form.status_code == 400
+    assert "trust &#39;RT9&#39; is not in the ledger (it holds: RT1, RT2)" in form.text
+
+
 def test_bad_user_and_serve_options_exit_2_naming_them(tmp_path, monkeypatch) -> None:
     import uvicorn
 
@@ -166,6 +208,12 @@ def test_bad_user_and_serve_options_exit_2_naming_them(tmp_path, monkeypatch) ->
         (["user", "add", "cal", "--name", "Cal", "--role", "cfo", "--password", PASSWORD],
          "--role 'cfo' is not one of procurement, budget_holder, finance, clinical, board, auditor, admin"),
         (["user", "add", "cal", "--name", " ", "--role", "finance", "--password", PASSWORD], "--name is required"),
+        (["user", "add", "cal", "--name", "C" * 101, "--role", "finance", "--password", PASSWORD],
+         "--name is 101 characters long: give the person's name as sign-offs record it, in at most 100"),
+        (["user", "add", "cal", "--name", "Cal\x1b[2JAdmin", "--role", "finance", "--password", PASSWORD],
+         "--name holds a control character (U+001B, character 4): type the person's name as plain text"),
+        (["user", "add", "cal", "--name", "Cal \u202enimdA", "--role", "finance", "--password", PASSWORD],
+         "--name holds a control character (U+202E, character 5)"),
         (["serve", "--workers", "0"], "--workers 0: run 1 or more server processes"),
         (["serve", "--port", "70000"], "--port 70000: give a port from 1 to 65535"),
     ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -56,6 +57,8 @@ WHY = {
     "manage_users": "only admin users manage users",
 }
 MIN_PASSWORD = 12
+MAX_NAME = 100  # characters of a display name: a person's name, as sign-offs and the audit trail record it
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")  # reorder text
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 _hasher = PasswordHasher()
 
@@ -96,8 +99,10 @@ def check_password(stored: str, password: str) -> bool:
 
 
 def add_user(engine: Engine, username: str, display_name: str, role: str, password: str,
-             trusts: tuple[str, ...] = (), region: str = "") -> User:
-    """Create a user (refusing a taken username or display name, a weak password or an unknown role)."""
+             trusts: tuple[str, ...] = (), region: str = "", new_trust: bool = False) -> User:
+    """Create a user, refusing a taken username or display name, a display name too long or holding
+    control characters, a weak password, an unknown role, and a trust or region the ledger does not
+    hold (`new_trust` lets through trusts with no register yet, whose first one the user uploads)."""
     username = username.strip().lower()
     display_name = display_name.strip()
     if not _NAME.match(username):
@@ -106,10 +111,17 @@ def add_user(engine: Engine, username: str, display_name: str, role: str, passwo
         raise OptionError(f"--role {role!r} is not one of {', '.join(ROLES)}")
     if not display_name:
         raise OptionError("--name is required: the person's name as sign-offs record it")
+    if (odd := next((c for c in display_name if unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS), None)):
+        raise OptionError(f"--name holds a control character (U+{ord(odd):04X}, character "
+                          f"{display_name.index(odd) + 1}): type the person's name as plain text")
+    if len(display_name) > MAX_NAME:
+        raise OptionError(f"--name is {len(display_name)} characters long: give the person's name as sign-offs "
+                          f"record it, in at most {MAX_NAME}")
     if len(password) < MIN_PASSWORD:
         raise OptionError(f"the password must be at least {MIN_PASSWORD} characters")
     trusts = tuple(sorted({t.strip().upper() for t in trusts if t.strip()}))
     with engine.begin() as conn:
+        _refuse_unknown_places(conn, trusts, region.strip(), new_trust)
         if conn.execute(select(USERS.c.username).where(USERS.c.username == username)).first():
             raise LedgerError(f"user {username} already exists")
         same = select(USERS.c.username).where(func.lower(USERS.c.display_name) == display_name.lower())
@@ -123,6 +135,24 @@ def add_user(engine: Engine, username: str, display_name: str, role: str, passwo
         if trusts:
             conn.execute(MEMBERS.insert(), [{"username": username, "trust": t} for t in trusts])
     return User(username, display_name, role, region.strip(), trusts)
+
+
+def _refuse_unknown_places(conn: Connection, trusts: tuple[str, ...], region: str, new_trust: bool) -> None:
+    """A LedgerError naming what the ledger holds when a trust (unless `new_trust`) or the region is
+    none of its own: a mistyped code would give a user who sees nothing, or the wrong trust later."""
+    held = {row.org_code: (row.region or "").strip() for row in conn.execute(select(TRUSTS.c.org_code,
+                                                                                  TRUSTS.c.region))}
+    unknown = [code for code in trusts if code not in held]
+    if unknown and not new_trust:
+        many = len(unknown) > 1
+        raise LedgerError(f"trust{'s' if many else ''} {', '.join(repr(c) for c in unknown)} "
+                          f"{'are' if many else 'is'} not in the ledger (it holds: {', '.join(sorted(held)) or 'none'})"
+                          f"; import {'their registers' if many else 'its register'} first, or give --new-trust "
+                          "(savings user add) for a user who will upload a new trust's first register on the web")
+    regions = sorted({r for r in held.values() if r}, key=str.casefold)
+    if region and region.casefold() not in {r.casefold() for r in regions}:
+        raise LedgerError(f"region {region!r} is not the region of any trust in the ledger (its trusts' regions: "
+                          f"{', '.join(regions) or 'none'})")
 
 
 def set_disabled(engine: Engine, username: str, disabled: bool = True) -> None:

@@ -110,16 +110,22 @@ def user_add_cmd(username: Annotated[str, typer.Argument(help="Login name, e.g. 
                                                                                  "(repeat for several).")] = None,
                  region: Annotated[str, typer.Option("--region", help="They also see every trust of this "
                                                                       "region (read only).")] = "",
+                 new_trust: Annotated[bool, typer.Option("--new-trust", help="A --trust the ledger does not hold "
+                                                                             "yet is new: they will upload its first "
+                                                                             "register on the web.")] = False,
                  password: Annotated[str | None, typer.Option("--password", help="Default: asked for, or "
                                                                                  "$SAVINGS_USER_PASSWORD.")] = None,
                  db_url: DbOption = None) -> None:
     """Add a web user with a role and the trusts they belong to (password hashed with argon2).
 
+    The trusts and the region must be ones the ledger holds (a trust whose first register the user
+    will upload on the web with --new-trust); the name is at most 100 characters, in plain text.
+
     Example: savings user add pat --name "Pat Procurement" --role procurement --trust RX1
     """
     try:
         made = auth.add_user(db.open_ledger(db_url), username, name, role, _password(password), tuple(trust or ()),
-                             region)
+                             region, new_trust)
     except LedgerError as exc:
         raise refuse(exc) from None
     where = [", ".join(made.trusts)] if made.trusts else []
