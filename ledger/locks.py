@@ -140,6 +140,10 @@ class ImportGuard:
                 values = [tuple(r[c] for c in spec.fields) for r in rows]
                 self.multi[sheet] = Counter(values)
                 self.sample[sheet] = {v: dict(r) for v, r in zip(values, rows, strict=True)}
+        signoffs = SPECS["SignOffs"]  # recorded with `savings signoff` or on the web: kept, and never stored twice
+        self.outside = {"SignOffs": Counter(tuple(r) for r in conn.execute(
+            select(*(signoffs.table.c[c] for c in signoffs.fields))
+            .where(signoffs.table.c.trust == trust, signoffs.table.c.source != "register")))}
 
     def kept(self, model: object) -> ColumnElement | None:
         """The rows of `model`'s table the importer must keep (neither delete nor re-insert)."""
@@ -185,7 +189,8 @@ class ImportGuard:
     def idle(self, sheet: str) -> bool:
         """True when nothing of `sheet` is kept, so `admit` would take every row."""
         spec = SPECS.get(sheet)
-        return spec is None or (self.closed is None and not self.keyed.get(sheet) and not self.multi.get(sheet))
+        return spec is None or (self.closed is None and not self.keyed.get(sheet) and not self.multi.get(sheet)
+                                and not self.outside.get(sheet))
 
     def admit(self, sheet: str, row: dict) -> bool:
         """True when the importer should insert `row`; False for a kept (or refused) locked row."""
@@ -199,9 +204,12 @@ class ImportGuard:
             if stored is not None:
                 self._compare(sheet, spec, row, full, stored)
                 return False
-        elif self.multi[sheet][tuple(full[c] for c in spec.fields)] > 0:
-            self.multi[sheet][tuple(full[c] for c in spec.fields)] -= 1
-            return False
+        else:
+            values = tuple(full[c] for c in spec.fields)
+            for kept in (self.multi[sheet], self.outside.get(sheet, Counter())):  # a locked register row first
+                if kept[values] > 0:  # the row as stored (an audit workbook's sheet imported back)
+                    kept[values] -= 1
+                    return False
         why = self._closed(full, spec)
         if why:
             self._add(sheet, row, spec.dated, f"{why}: this row is new or changed; enter the correction in an open "
@@ -210,13 +218,18 @@ class ImportGuard:
         return True
 
     def _compare(self, sheet: str, spec: Spec, row: dict, full: dict, stored: dict) -> None:
-        if stored.get("source", "register") != "register":
-            self._add(sheet, row, spec.key[0], f"{spec.key[0]} {row[spec.key[0]]} is already used by evidence "
-                                               "attached with `savings evidence add`; give this row another id")
-            return
+        """A row the register shares a key with a kept row: the same row (kept as stored), or a refusal.
+
+        Evidence attached outside the register is the same evidence when every field agrees (an audit
+        workbook's Evidence sheet imported back); another row cannot take its id.
+        """
         for column in spec.fields:
             if sheet == "Evidence" and column in ("sha256", "file") and row.get(column) in (None, ""):
                 continue  # the register may leave the hash to the ledger
+            if full[column] != stored[column] and stored.get("source", "register") != "register":
+                self._add(sheet, row, spec.key[0], f"{spec.key[0]} {row[spec.key[0]]} is already used by evidence "
+                                                   "attached with `savings evidence add`; give this row another id")
+                return
             if full[column] != stored[column] and not _held_as_extra(column, full[column], stored):
                 line = stored["line_id"]
                 self._add(sheet, row, column, f"{self._why(stored, spec)}, so its {REGISTER_NAMES.get(column, column)} "

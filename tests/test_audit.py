@@ -13,8 +13,10 @@ from typer.testing import CliRunner
 from ledger import audit, evidence, governance
 from ledger.cli import app
 from ledger.db import open_ledger
+from ledger.engine.summary import load_trust, summary
 from ledger.errors import LedgerError
 from ledger.register.load import import_register
+from reports.workbook import write_workbook
 from tests.helpers_governance import APPROVALS, edit, write_register
 
 
@@ -311,3 +313,30 @@ def test_a_register_names_by_hash_alone_only_a_file_its_own_trust_holds(engine, 
     assert {(r["evidence_id"], r["sha256"], r["stored"]) for r in evidence.listing(engine, "RG1")} == {
         ("EV-CLI", audit.file_sha256(attached), True), ("EV-OWN", own, True),
         ("EV-AGAIN", audit.file_sha256(attached), True)}
+
+
+def test_an_audit_workbook_imported_back_keeps_what_was_recorded_outside_the_register_once(engine, tmp_path):
+    """The workbook's SignOffs and Evidence sheets list the sign-offs and files recorded with `savings`
+    commands; imported back into the same ledger they are those records, not second copies of them,
+    however often the round trip is made."""
+    quote = tmp_path / "quote.txt"
+    quote.write_text("Supplier quote for foam dressings")
+    evidence.attach(engine, "L2", quote, "other", "Pat Procurement", evidence_id="EV-L2", on=date(2025, 7, 1))
+    governance.advance(engine, "L2", "PLAN_APPROVED", "Fin Accountant", "finance")
+    governance.advance(engine, "L2", "IN_DELIVERY", "Pat Procurement", "procurement")
+    governance.signoff(engine, "L2", "budget_holder", "Bea Holder", True, on=date(2025, 7, 1))
+
+    def recorded() -> list[tuple]:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT 'signoff', source, count(*) FROM signoff GROUP BY source UNION ALL "
+                                     "SELECT 'evidence', source, count(*) FROM evidence GROUP BY source "
+                                     "ORDER BY 1, 2")).all()
+
+    before = recorded()
+    figures = summary(load_trust(engine, "RG1"), "2025/26")
+    for round_trip in (1, 2):
+        book = tmp_path / f"audit-{round_trip}.xlsx"
+        write_workbook(load_trust(engine, "RG1"), "2025/26", book)
+        assert import_register(engine, book).changed
+        assert recorded() == before, round_trip
+        assert summary(load_trust(engine, "RG1"), "2025/26") == figures
