@@ -28,6 +28,7 @@ from ledger.fingerprint import fingerprint
 from ledger.frames import Frames, load_frames, trust_policy
 from ledger.locks import LINE_FIELDS, LOCKED_LINES, fields_hash, row_hash
 from ledger.money import from_pence
+from ledger.register.parse import as_register_text
 from ledger.register.read import Register
 from ledger.register.spec import ROLES
 
@@ -166,7 +167,7 @@ def signoff(engine: Engine, line_id: str, role: str, person: str, approve: bool,
                 raise LedgerError(f"{person} has already approved line {line_id} as {role}")
         decision = "approve" if approve else "reject"
         row = {"trust": trust, "line_id": line_id, "role": role, "person": person, "decision": decision,
-               "date": on, "comment": comment, "source": "cli", "source_row": 0}
+               "date": on, "comment": as_register_text(comment), "source": "cli", "source_row": 0}
         conn.execute(models.SignOff.__table__.insert(), [row])
         events = [{"trust": trust, "entity": "line", "entity_id": line_id, "action": "signoff", "actor": person,
                    "role": role, "reason": comment, "details": {"decision": decision, "date": on.isoformat()}}]

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from ledger import audit, calendar, models
 from ledger.money import from_pence
+from ledger.register.parse import as_register_text
 
 LINE_FIELDS = (  # what a lock freezes; notes, extra and source_row may still change
     "scheme_id", "contract_id", "product_code", "cost_centre", "subjective", "benefit_type", "attribution",
@@ -78,6 +79,12 @@ def fields_hash(values: Sequence) -> str:
     if all(v in ("", None) for v in values[first_added:]):
         values = values[:first_added]
     return hashlib.sha256(audit.canonical(values).encode()).hexdigest()
+
+
+def _as_read_back(spec: Spec, row: Sequence) -> tuple:
+    """A stored sign-off's fields as the register would read them back (its comment as a cell is read),
+    so a sign-off recorded before comments were stored so still matches its workbook row."""
+    return tuple(as_register_text(v) if c == "comment" else v for c, v in zip(spec.fields, row, strict=True))
 
 
 def _blank(column) -> object:
@@ -141,7 +148,7 @@ class ImportGuard:
                 self.multi[sheet] = Counter(values)
                 self.sample[sheet] = {v: dict(r) for v, r in zip(values, rows, strict=True)}
         signoffs = SPECS["SignOffs"]  # recorded with `savings signoff` or on the web: kept, and never stored twice
-        self.outside = {"SignOffs": Counter(tuple(r) for r in conn.execute(
+        self.outside = {"SignOffs": Counter(_as_read_back(signoffs, r) for r in conn.execute(
             select(*(signoffs.table.c[c] for c in signoffs.fields))
             .where(signoffs.table.c.trust == trust, signoffs.table.c.source != "register")))}
 

@@ -325,6 +325,8 @@ def test_an_audit_workbook_imported_back_keeps_what_was_recorded_outside_the_reg
     governance.advance(engine, "L2", "PLAN_APPROVED", "Fin Accountant", "finance")
     governance.advance(engine, "L2", "IN_DELIVERY", "Pat Procurement", "procurement")
     governance.signoff(engine, "L2", "budget_holder", "Bea Holder", True, on=date(2025, 7, 1))
+    governance.signoff(engine, "L2", "finance", "Fin Accountant", False, "needs work \r\nsee the quote ",
+                       on=date(2025, 7, 2))  # a web form's line end, and spaces a cell loses
 
     def recorded() -> list[tuple]:
         with engine.connect() as conn:

@@ -183,6 +183,12 @@ def parse_text(value: object) -> str:
     return str(value).strip()
 
 
+def as_register_text(text: str) -> str:
+    """Free text as a register cell reads back: ends stripped, lines ending in \\n (a web form sends
+    \\r\\n). What `savings signoff` stores, so the audit workbook's SignOffs row imports back as it."""
+    return parse_text(text).replace("\r\n", "\n").replace("\r", "\n")
+
+
 NOT_IDS = (".", "..")  # a web address reads these as steps between folders, however they are written (%2E%2E)
 _UNFIT_IN_IDS = {"Cc", "Cf", "Cs", "Zl", "Zp", "Zs"}  # controls, invisible formatting, surrogates, line and
 # paragraph separators, and spaces other than the plain one (a no-break space looks like one, and is not)
