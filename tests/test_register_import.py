@@ -585,3 +585,12 @@ def test_an_org_code_not_in_capitals_is_refused(tmp_path) -> None:
     assert problems(tmp_path, t) == [
         "Trust.csv:2:org_code: ODS org codes are written in capitals: write it RT1 (another spelling would be a "
         "second trust, which the web app's addresses and the roll-ups cannot tell from the first)"]
+
+
+@pytest.mark.parametrize("code", ["R/X1", "RX#1", "RX%1", "RX 1", "RX-1"])
+def test_an_org_code_of_other_than_letters_and_digits_is_refused(tmp_path, code) -> None:
+    """The web app's addresses carry the org code as it is: /, #, % or a space would break them."""
+    t = good()
+    t["Trust"][1][0] = code
+    assert problems(tmp_path, t) == [f"Trust.csv:2:org_code: '{code}' is not an ODS org code: write the trust's "
+                                     "code of capital letters and digits, e.g. RX1"]

@@ -117,6 +117,18 @@ REFERENCES = {  # (sheet, column) -> the sheet whose ids it must name
 }
 
 
+def _org_code_problem(code: str) -> str | None:
+    """Why `code` cannot be a trust's org code, or None: ODS codes are capital letters and digits (RX1,
+    R0A), the web app's addresses carry them as they are, and `rx1` beside RX1 would be a second trust
+    that neither those addresses nor a region's roll-up could tell from the first."""
+    if re.fullmatch(r"[A-Z0-9]+", code):
+        return None
+    if re.fullmatch(r"[A-Z0-9]+", code.upper()):
+        return (f"ODS org codes are written in capitals: write it {code.upper()} (another spelling would be a "
+                "second trust, which the web app's addresses and the roll-ups cannot tell from the first)")
+    return f"{shown(code)} is not an ODS org code: write the trust's code of capital letters and digits, e.g. RX1"
+
+
 def fingerprint(path: Path) -> str:
     """sha256 over the register's bytes (the workbook, or the CSV files in name order)."""
     digest = hashlib.sha256()
@@ -185,11 +197,8 @@ class _Importer:
                                   f"the Trust sheet must hold exactly one trust (found {len(trust_rows)})")
             return ImportResult("", {}, False)
         row_no, trust = trust_rows[0]
-        if trust["org_code"] != trust["org_code"].upper():  # "rx1" beside RX1 would be a second trust
-            self.problems.add(self.register.where("Trust"), row_no, "org_code",
-                              f"ODS org codes are written in capitals: write it {trust['org_code'].upper()} "
-                              "(another spelling would be a second trust, which the web app's addresses and the "
-                              "roll-ups cannot tell from the first)")
+        if (unfit := _org_code_problem(trust["org_code"])) is not None:
+            self.problems.add(self.register.where("Trust"), row_no, "org_code", unfit)
             return ImportResult("", {}, False)
         self.trust = trust["org_code"]
         self.guard = ImportGuard(self.conn, self.trust, self.register.where)  # R-GOV-4, C4: locked rows kept
