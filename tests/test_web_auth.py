@@ -133,6 +133,10 @@ def test_logging_out_ends_the_session_for_a_copy_of_its_cookie_too(tmp_path) -> 
     assert web.as_user("pat").get("/t/RT1/lines").status_code == 200
     with engine.connect() as conn:
         assert [r.username for r in conn.execute(auth.LOGOUTS.select())] == ["pat"]
+    for _ in range(2):  # two tabs of one session logging out at once: the second finds the first's record
+        auth.end_session(engine, "one-session", "pat")
+    with engine.connect() as conn:
+        assert [r.username for r in conn.execute(auth.LOGOUTS.select())] == ["pat", "pat"]
 
 
 def test_user_commands_add_list_disable(tmp_path) -> None:

@@ -21,6 +21,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from ledger import models
 from ledger.errors import LedgerError, OptionError
@@ -206,10 +207,12 @@ def end_session(engine: Engine, session_id: str, username: str, now: datetime | 
     The record is kept: a response may sign a copied cookie afresh (Starlette signs again a session
     it changed), so no age tells when a copy could no longer be used. One short row a logout.
     """
-    with engine.begin() as conn:
-        if conn.execute(select(LOGOUTS.c.session_id).where(LOGOUTS.c.session_id == session_id)).first() is None:
+    try:
+        with engine.begin() as conn:
             conn.execute(LOGOUTS.insert(), [{"session_id": session_id, "username": username,
                                              "logged_out_at": now or datetime.now(UTC)}])
+    except IntegrityError:  # logged out already (a second tab, a double click): the first record stands
+        pass
 
 
 def authenticate(engine: Engine, username: str, password: str) -> User | None:
