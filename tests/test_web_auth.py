@@ -160,6 +160,9 @@ def test_user_commands_add_list_disable(tmp_path) -> None:
                                         "--password", PASSWORD, "--db", url])
     assert same_name.exit_code == 1
     assert "already used by user pat" in same_name.output
+    spaced = runner.invoke(cli_app, ["user", "add", "pat3", "--name", "PatProcurement", "--role", "finance",
+                                     "--password", PASSWORD, "--db", url])  # one person to R-GOV-3's sign-off rule
+    assert (spaced.exit_code, "already used by user pat" in spaced.output) == (1, True)
     assert runner.invoke(cli_app, ["user", "disable", "pat", "--db", url]).exit_code == 0
     listed = runner.invoke(cli_app, ["user", "list", "--json", "--db", url])
     assert '"disabled": true' in listed.output
@@ -215,9 +218,11 @@ def test_bad_user_and_serve_options_exit_2_naming_them(tmp_path, monkeypatch) ->
         (["user", "add", "cal", "--name", "C" * 101, "--role", "finance", "--password", PASSWORD],
          "--name is 101 characters long: give the person's name as sign-offs record it, in at most 100"),
         (["user", "add", "cal", "--name", "Cal\x1b[2JAdmin", "--role", "finance", "--password", PASSWORD],
-         "--name holds a control character (U+001B, character 4): type the person's name as plain text"),
+         "--name holds the control character U+001B (character 4): type the person's name as plain text"),
         (["user", "add", "cal", "--name", "Cal \u202enimdA", "--role", "finance", "--password", PASSWORD],
-         "--name holds a control character (U+202E, character 5)"),
+         "--name holds U+202E RIGHT-TO-LEFT OVERRIDE (character 5)"),
+        (["user", "add", "cal", "--name", "Cal\u200bAdmin", "--role", "finance", "--password", PASSWORD],
+         "--name holds U+200B ZERO WIDTH SPACE (character 4)"),
         (["serve", "--workers", "0"], "--workers 0: run 1 or more server processes"),
         (["serve", "--port", "70000"], "--port 70000: give a port from 1 to 65535"),
     ]

@@ -205,7 +205,7 @@ def parse_id(value: object) -> str:
     """
     text = parse_text(value)
     if (unfit := id_unfit(text)) is not None:
-        raise ValueError(f"holds {_named(unfit)} ({shown(value)}): an id is one line of visible characters and "
+        raise ValueError(f"holds {named_char(unfit)} ({shown(value)}): an id is one line of visible characters and "
                          "plain spaces; retype the id without it")
     if text in NOT_IDS:
         raise ValueError(f"{text!r} cannot be an id: a web address reads {text!r} as a step between folders, so "
@@ -220,7 +220,8 @@ def id_unfit(text: str) -> str | None:
     return next((c for c in text if c != " " and unicodedata.category(c) in _UNFIT_IN_IDS), None)
 
 
-def _named(char: str) -> str:
+def named_char(char: str) -> str:
+    """A character as a message names it: a line break, a tab, or its code point and Unicode name."""
     if char in _LINE_BREAKS:
         return "a line break"
     if char == "\t":

@@ -13,18 +13,19 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from ledger import models
+from ledger.engine.eligibility import person_key
 from ledger.errors import LedgerError, OptionError
+from ledger.register.parse import id_unfit, named_char
 
 USERS = models.WebUser.__table__
 MEMBERS = models.WebMembership.__table__
@@ -59,7 +60,6 @@ WHY = {
 }
 MIN_PASSWORD = 12
 MAX_NAME = 100  # characters of a display name: a person's name, as sign-offs and the audit trail record it
-BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")  # reorder text
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 _hasher = PasswordHasher()
 
@@ -112,9 +112,9 @@ def add_user(engine: Engine, username: str, display_name: str, role: str, passwo
         raise OptionError(f"--role {role!r} is not one of {', '.join(ROLES)}")
     if not display_name:
         raise OptionError("--name is required: the person's name as sign-offs record it")
-    if (odd := next((c for c in display_name if unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS), None)):
-        raise OptionError(f"--name holds a control character (U+{ord(odd):04X}, character "
-                          f"{display_name.index(odd) + 1}): type the person's name as plain text")
+    if (odd := id_unfit(display_name)) is not None:  # what an id cannot hold: controls, invisible marks, odd spaces
+        raise OptionError(f"--name holds {named_char(odd)} (character {display_name.index(odd) + 1}): type the "
+                          "person's name as plain text")
     if len(display_name) > MAX_NAME:
         raise OptionError(f"--name is {len(display_name)} characters long: give the person's name as sign-offs "
                           f"record it, in at most {MAX_NAME}")
@@ -125,8 +125,8 @@ def add_user(engine: Engine, username: str, display_name: str, role: str, passwo
         _refuse_unknown_places(conn, trusts, region.strip(), new_trust)
         if conn.execute(select(USERS.c.username).where(USERS.c.username == username)).first():
             raise LedgerError(f"user {username} already exists")
-        same = select(USERS.c.username).where(func.lower(USERS.c.display_name) == display_name.lower())
-        if (taken := conn.execute(same).scalar()) is not None:
+        names = conn.execute(select(USERS.c.username, USERS.c.display_name)).all()  # R-GOV-3 tells people apart so
+        if (taken := next((u for u, name in names if person_key(name) == person_key(display_name)), None)):
             raise LedgerError(f"the name {display_name!r} is already used by user {taken}: sign-offs are recorded "
                               "by name, so each person needs their own")
         conn.execute(USERS.insert(), [{"username": username, "display_name": display_name,
