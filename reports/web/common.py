@@ -47,7 +47,6 @@ def environment() -> Environment:
     pack_env = render.environment()
     env.filters.update(pack_env.filters)
     env.globals.update(pack_env.globals)
-    env.globals["quote"] = quote
     env.filters["url_id"] = url_id
     return env
 
