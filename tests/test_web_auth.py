@@ -183,8 +183,8 @@ def test_user_add_refuses_a_trust_or_region_the_ledger_does_not_hold(tmp_path) -
 
     refused = {
         ("--trust", "RT9"): "trust 'RT9' is not in the ledger (it holds: RT1, RT2); import its register first, or "
-                            "give --new-trust (savings user add) for a user who will upload a new trust's first "
-                            "register on the web",
+                            "add the user as one who will upload a new trust's first register on the web (savings "
+                            "user add --new-trust, or New trust on the Users page)",
         ("--trust", "RT1", "--trust", "rx1", "--trust", "RX2"): "trusts 'RX1', 'RX2' are not in the ledger (it "
                                                                 "holds: RT1, RT2); import their registers first",
         ("--region", "Nroth"): "region 'Nroth' is not the region of any trust in the ledger (its trusts' regions: "
@@ -203,6 +203,10 @@ def test_user_add_refuses_a_trust_or_region_the_ledger_does_not_hold(tmp_path) -
                                      "trusts": "RT1 RT9", "password": PASSWORD})
     assert form.status_code == 400
     assert "trust &#39;RT9&#39; is not in the ledger (it holds: RT1, RT2)" in form.text
+    new = adm.post("/admin/users", {"username": "zed", "display_name": "Zed New", "role": "finance",
+                                    "trusts": "RT9", "new_trust": "true", "password": PASSWORD})
+    assert new.status_code == 303
+    assert [u.trusts for u in auth.list_users(engine) if u.username == "zed"] == [("RT9",)]
 
 
 def test_bad_user_and_serve_options_exit_2_naming_them(tmp_path, monkeypatch) -> None:

@@ -148,8 +148,9 @@ def _refuse_unknown_places(conn: Connection, trusts: tuple[str, ...], region: st
         many = len(unknown) > 1
         raise LedgerError(f"trust{'s' if many else ''} {', '.join(repr(c) for c in unknown)} "
                           f"{'are' if many else 'is'} not in the ledger (it holds: {', '.join(sorted(held)) or 'none'})"
-                          f"; import {'their registers' if many else 'its register'} first, or give --new-trust "
-                          "(savings user add) for a user who will upload a new trust's first register on the web")
+                          f"; import {'their registers' if many else 'its register'} first, or add the user as "
+                          "one who will upload a new trust's first register on the web (savings user add "
+                          "--new-trust, or New trust on the Users page)")
     regions = sorted({r for r in held.values() if r}, key=str.casefold)
     if region and region.casefold() not in {r.casefold() for r in regions}:
         raise LedgerError(f"region {region!r} is not the region of any trust in the ledger (its trusts' regions: "

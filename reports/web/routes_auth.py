@@ -89,11 +89,11 @@ async def add_user(request: Request):
     user = current_user(request)
     require(user, "manage_users")
     form = await checked_form(request)
-    values = {k: str(form.get(k) or "") for k in ("username", "display_name", "role", "trusts", "region")}
+    values = {k: str(form.get(k) or "") for k in ("username", "display_name", "role", "trusts", "region", "new_trust")}
     try:
         auth.add_user(request.app.state.engine, values["username"], values["display_name"], values["role"],
                       str(form.get("password") or ""), tuple(values["trusts"].replace(",", " ").split()),
-                      values["region"])
+                      values["region"], new_trust=values["new_trust"] == "true")
     except LedgerError as exc:
         return page(request, "users.html", http_status=400, users=auth.list_users(request.app.state.engine),
                     roles=auth.ROLES, errors={"form": str(exc)}, values=values)
