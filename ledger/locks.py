@@ -233,17 +233,18 @@ class ImportGuard:
         for column in spec.fields:
             if sheet == "Evidence" and column in ("sha256", "file") and row.get(column) in (None, ""):
                 continue  # the register may leave the hash to the ledger
-            if full[column] != stored[column] and stored.get("source", "register") != "register":
+            if full[column] == stored[column] or _held_as_extra(column, full[column], stored):
+                continue
+            if stored.get("source", "register") != "register":
                 self._add(sheet, row, spec.key[0], f"{spec.key[0]} {row[spec.key[0]]} is already used by evidence "
                                                    "attached with `savings evidence add`; give this row another id")
-                return
-            if full[column] != stored[column] and not _held_as_extra(column, full[column], stored):
+            else:
                 line = stored["line_id"]
                 self._add(sheet, row, column, f"{self._why(stored, spec)}, so its {REGISTER_NAMES.get(column, column)} "
                                               f"cannot change ({_show(column, stored[column])} -> "
                                               f"{_show(column, full[column])}); the correction is a reversal "
                                               f"(savings reverse {line} --reason ...) and a new line")
-                return
+            return
         if sheet == "SavingLines" and (row.get("notes") or "") != (stored.get("notes") or ""):
             self.notes_kept.append(stored["line_id"])
 
