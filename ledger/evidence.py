@@ -9,6 +9,7 @@ hash, so a hash copied from another trust's listing must not fetch that trust's 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -113,9 +114,17 @@ def held_files(conn: Connection, trust: str) -> frozenset[str]:
     return frozenset(sha.lower() for sha in hashes)
 
 
-def store_register_files(conn: Connection, trust: str, evidence: pd.DataFrame, register: Path, where: str,
-                         held: frozenset[str]) -> None:
-    """Store the files the register's Evidence sheet names (relative to the register, in its folder).
+@dataclass(frozen=True)
+class RegisterFiles:
+    """The files a register's Evidence rows name, checked (`register_files`) and not yet stored."""
+
+    problems: list[tuple[int, str, str]]  # (row, column, message), each refusing the register
+    stored: list[tuple[Path, str]]  # (file next to the register, its sha256) to store
+    hashes: list[tuple[str, str]]  # (evidence_id, sha256) of rows that left the hash to the ledger
+
+
+def register_files(trust: str, evidence: pd.DataFrame, register: Path, held: frozenset[str]) -> RegisterFiles:
+    """Check the files the register's Evidence rows name (relative to the register, in its folder).
 
     A stated sha256 must match the file; an empty one is filled in. A row whose file is not next to
     the register (or that names none) may give its sha256 alone only for a file the trust already
@@ -127,46 +136,56 @@ def store_register_files(conn: Connection, trust: str, evidence: pd.DataFrame, r
     """
     named = evidence["file"].fillna("") != ""
     rows = evidence[(evidence["source"] == "register") & (named | (evidence["sha256"].fillna("") != ""))]
+    files = RegisterFiles([], [], [])
     if rows.empty:
-        return
+        return files
     base = (register if register.is_dir() else register.parent).resolve()
-    root = audit.evidence_root(conn.engine)
-    problems: list[tuple[int, str]] = []
-    stored, hashes, by_hash = [], [], []
+    by_hash = []
     for row in rows.itertuples():
         path = (base / row.file).resolve() if row.file else None
         if path is not None and not path.is_relative_to(base):  # /etc/passwd, ../../x or a link out
-            problems.append((row.source_row, f"file: {row.file} is outside the register's folder: name an evidence "
-                                             "file by its place in that folder"))
+            files.problems.append((row.source_row, "file", f"{row.file} is outside the register's folder: name an "
+                                                           "evidence file by its place in that folder"))
         elif path is not None and path.is_file():
             sha = audit.file_sha256(path)
             if row.sha256 and row.sha256.lower() != sha:
-                problems.append((row.source_row, f"sha256: {row.file} hashes to {sha}, not {row.sha256}"))
+                files.problems.append((row.source_row, "sha256", f"{row.file} hashes to {sha}, not {row.sha256}"))
                 continue
-            stored.append((path, sha))
+            files.stored.append((path, sha))
             if not row.sha256:
-                hashes.append((row.evidence_id, sha))
+                files.hashes.append((row.evidence_id, sha))
         elif row.sha256:
             by_hash.append(row)
         else:
-            problems.append((row.source_row, f"file: {row.file} is not next to the register (and no sha256 is given)"))
-    known = held | {sha for _, sha in stored}
+            files.problems.append((row.source_row, "file", f"{row.file} is not next to the register (and no sha256 "
+                                                           "is given)"))
+    known = held | {sha for _, sha in files.stored}
     for row in by_hash:  # the same words whether or not another trust holds the file: no hint of whose it is
         if row.sha256.lower() not in known:
             missing = f"{row.file} is not next to the register" if row.file else "the row names no file"
-            problems.append((row.source_row, f"sha256: {missing}, and {trust} holds no evidence file with sha256 "
-                                             f"{row.sha256}: a register names a file by its hash alone only once "
-                                             "its trust holds it (stored by an earlier import, or attached to a "
-                                             "line); put the file next to the register, or attach it first"))
-    if problems:  # a refused register stores none of its files
-        raise LedgerError("\n".join(f"{where}:{row_no}:{text}" for row_no, text in sorted(problems)))
-    for path, sha in stored:
+            files.problems.append((row.source_row, "sha256", f"{missing}, and {trust} holds no evidence file with "
+                                   f"sha256 {row.sha256}: a register names a file by its hash alone only once its "
+                                   "trust holds it (stored by an earlier import, or attached to a line); put the file "
+                                   "next to the register, or attach it first"))
+    files.problems.sort()
+    return files
+
+
+def store_register_files(conn: Connection, trust: str, evidence: pd.DataFrame, register: Path, where: str,
+                         held: frozenset[str]) -> None:
+    """Store the files the register's Evidence sheet names (`register_files`), or refuse the register,
+    storing none of them, when one is wrong."""
+    files = register_files(trust, evidence, register, held)
+    if files.problems:
+        raise LedgerError("\n".join(f"{where}:{row_no}:{column}: {text}" for row_no, column, text in files.problems))
+    root = audit.evidence_root(conn.engine)
+    for path, sha in files.stored:
         try:
             if audit.store_file(root, path) != sha:
                 raise OSError("it changed while the register was being imported")
         except OSError as exc:
             raise LedgerError(f"{where}: cannot store {path.name} in the evidence store: "
                               f"{exc.strerror or exc}") from None
-    for evidence_id, sha in hashes:
+    for evidence_id, sha in files.hashes:
         conn.execute(update(EVIDENCE).where(EVIDENCE.c.trust == trust, EVIDENCE.c.evidence_id == evidence_id)
                      .values(sha256=sha))

@@ -15,7 +15,7 @@ from ledger.cli import app
 from ledger.db import open_ledger
 from ledger.engine.summary import load_trust, summary
 from ledger.errors import LedgerError
-from ledger.register.load import import_register
+from ledger.register.load import RegisterInvalid, import_register
 from reports.workbook import write_workbook
 from tests.helpers_governance import APPROVALS, edit, write_register
 
@@ -264,6 +264,30 @@ def test_a_folder_or_an_empty_file_is_not_evidence(engine, tmp_path):
 
 WHY = (": a register names a file by its hash alone only once its trust holds it (stored by an earlier import, or "
        "attached to a line); put the file next to the register, or attach it first")
+
+
+def test_a_register_with_wrong_cells_and_wrong_files_is_told_of_both_at_once(engine, tmp_path):
+    """The evidence files are checked even when a cell is wrong, so one report names every problem:
+    fixing the cells must not bring a second round of refusals for the files."""
+    folder = tmp_path / "register"
+    (folder / "quote.txt").write_text("RG1's quote")
+    (folder / "Evidence.csv").write_text("evidence_id,line_id,type,file,sha256\n"
+                                         "EV-OK,L2,other,quote.txt,\n"  # (ok) next to the register
+                                         f"EV-BAD,L2,contract,quote.txt,{'0' * 64}\n"  # (finding) wrong hash
+                                         "EV-LOST,L2,contract,lost.txt,\n"  # (finding) no such file
+                                         "EV-CELL,L9,contract,quote.txt,\n")  # (finding) no line L9: its file unchecked
+    edit(folder, "Contracts", "2028-03-31", "2028-02-30")
+    before = evidence.listing(engine, "RG1")
+    with pytest.raises(RegisterInvalid) as refused:
+        import_register(engine, folder)
+    sha = audit.file_sha256(folder / "quote.txt")
+    assert [p.removeprefix(f"{folder}/") for p in str(refused.value).splitlines()] == [
+        "Contracts.csv:2:end_date: not a real date ('2028-02-30')",
+        "Evidence.csv:5:line_id: names saving line 'L9', which is not in SavingLines",
+        f"Evidence.csv:3:sha256: quote.txt hashes to {sha}, not {'0' * 64}",
+        "Evidence.csv:4:file: lost.txt is not next to the register (and no sha256 is given)"]
+    assert evidence.listing(engine, "RG1") == before
+    assert not audit.stored_path(tmp_path / "store", sha).exists()
 
 
 def test_a_register_names_by_hash_alone_only_a_file_its_own_trust_holds(engine, tmp_path):

@@ -53,11 +53,11 @@ def test_lines_naming_an_empty_sheet_are_one_problem_per_column(tmp_path) -> Non
     t = good()
     t["SavingLines"] = t["SavingLines"][:1]  # the header alone
     assert problems(tmp_path, t) == [  # three Actuals rows name L1: said once (Actuals come last)
-        "BudgetAdjustments.csv:2:line_id: names savingline 'L1', but SavingLines has no rows: no row of "
+        "BudgetAdjustments.csv:2:line_id: names saving line 'L1', but SavingLines has no rows: no row of "
         "BudgetAdjustments that names one can be imported",
-        "SignOffs.csv:2:line_id: names savingline 'L1', but SavingLines has no rows: no row of SignOffs that names "
+        "SignOffs.csv:2:line_id: names saving line 'L1', but SavingLines has no rows: no row of SignOffs that names "
         "one can be imported",
-        "Actuals.csv:2:line_id: names savingline 'L1', but SavingLines has no rows: no row of Actuals that names "
+        "Actuals.csv:2:line_id: names saving line 'L1', but SavingLines has no rows: no row of Actuals that names "
         "one can be imported",
     ]
 
@@ -276,7 +276,7 @@ def test_unknown_scheme_contract_and_line(tmp_path) -> None:
     got = problems(tmp_path, t)
     assert got[:2] == ["SavingLines.csv:2:scheme_id: names scheme 'NOPE', which is not in Schemes",
                        "SavingLines.csv:2:contract_id: names contract 'C9', which is not in Contracts"]
-    assert got[2:] == ["Actuals.csv:5:line_id: names savingline 'GHOST', which is not in SavingLines"]
+    assert got[2:] == ["Actuals.csv:5:line_id: names saving line 'GHOST', which is not in SavingLines"]
 
 
 def test_duplicate_ids(tmp_path) -> None:
@@ -324,7 +324,7 @@ def test_actuals_are_checked_last_and_every_sheets_problems_are_reported(tmp_pat
     t["SignOffs"][1][0] = "GHOST"
     assert problems(tmp_path, t) == [
         "BudgetAdjustments.csv:2:amount: not a number ('twelve hundred')",
-        "SignOffs.csv:2:line_id: names savingline 'GHOST', which is not in SavingLines",
+        "SignOffs.csv:2:line_id: names saving line 'GHOST', which is not in SavingLines",
         "Actuals.csv:3:price_paid: not a number ('free')",
     ]
 

@@ -40,7 +40,7 @@ def test_million_row_sheet_streams_in_bounded_memory(tmp_path) -> None:
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     result = json.loads(run.stdout)
     assert result["problems"] == [
-        f"big.xlsx:Actuals:{ROWS + 1}:line_id: names savingline 'GHOST', which is not in SavingLines"]
+        f"big.xlsx:Actuals:{ROWS + 1}:line_id: names saving line 'GHOST', which is not in SavingLines"]
     assert result["peak_mb"] < 400, f"peak memory {result['peak_mb']} MB for a million-row sheet"
     assert count_rows(open_ledger(url), "RT1")["Actuals"] == 0
 

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from itertools import islice
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
@@ -110,6 +111,7 @@ def in_future(days: Iterable[object]) -> date | None:
     return next((day for day in days if isinstance(day, date) and day > today), None)
 
 
+NAMED = {"Schemes": "scheme", "Contracts": "contract", "SavingLines": "saving line"}  # a sheet's row, as words
 REFERENCES = {  # (sheet, column) -> the sheet whose ids it must name
     ("SavingLines", "scheme_id"): "Schemes", ("SavingLines", "contract_id"): "Contracts",
     ("Actuals", "line_id"): "SavingLines", ("BudgetAdjustments", "line_id"): "SavingLines",
@@ -171,6 +173,7 @@ class _Importer:
         self.problems = Problems()
         self.ids: dict[str, set[str] | None] = {}
         self.told_empty: set[tuple[str, str]] = set()  # (sheet, column) naming an empty sheet, reported once
+        self.evidence_rows: list[dict[str, list]] = []  # the Evidence sheet's rows, as its table's columns
         self.trust = ""
 
     def run(self, digest: str) -> ImportResult:
@@ -227,13 +230,23 @@ class _Importer:
         if not self.problems.count:  # rows that failed to parse would show as "removed": report those first
             for problem in self.guard.check():
                 self.problems.add(*problem)
-        if not self.problems.count:
+        if self.problems.count:  # the files too: one report names every problem the register has
+            self._check_evidence_files(held)
+        else:
             governance.record_import(self.conn, record, self.register, held)
         counts = {sheet.name: counts[sheet.name] for sheet in SHEETS if sheet.name in counts}
         self.conn.execute(models.RegisterImport.__table__.insert(), [{
             "trust": self.trust, "source": self.label, "fingerprint": digest,
             "rows": sum(counts.values()), "imported_at": datetime.now(UTC)}])
         return ImportResult(self.trust, counts, True, self._kept_for_absent_lines() + self._notes_kept())
+
+    def _check_evidence_files(self, held: frozenset[str]) -> None:
+        """The files the Evidence rows name, checked as the import would store them (nothing is stored)."""
+        if not self.evidence_rows:
+            return
+        rows = pd.concat([pd.DataFrame(values) for values in self.evidence_rows], ignore_index=True)
+        for row_no, column, message in evidence.register_files(self.trust, rows, self.register.path, held).problems:
+            self.problems.add(self.register.where("Evidence"), row_no, column, message)
 
     def _notes_kept(self) -> tuple[str, ...]:
         """R-GOV-4: a validated line's row is kept as stored, its notes too; say so when the register's differ."""
@@ -316,6 +329,8 @@ class _Importer:
                 rows, values = [row for row in rows if self.guard.admit(sheet.name, row)], None
             if values is None:
                 values = {k: [r.get(k, blank) for r in rows] for k, blank in defaults.items()}
+            if sheet.name == "Evidence":  # kept to check its files when the import is refused (a small sheet)
+                self.evidence_rows.append(values)
             if not self.problems.count:
                 insert(table, values)
         return read
@@ -446,10 +461,10 @@ class _Importer:
             if ref_sheet == sheet and record.get(column) and known is not None and record[column] not in known:
                 if known:
                     self.problems.add(where, row_no, column,
-                                      f"names {target[:-1].lower()} {record[column]!r}, which is not in {target}")
+                                      f"names {NAMED[target]} {record[column]!r}, which is not in {target}")
                 elif (sheet, column) not in self.told_empty:  # once, not once for each of thousands of rows
                     self.told_empty.add((sheet, column))  # (the import is refused: no later row is stored)
-                    self.problems.add(where, row_no, column, f"names {target[:-1].lower()} {record[column]!r}, but "
+                    self.problems.add(where, row_no, column, f"names {NAMED[target]} {record[column]!r}, but "
                                       f"{target} has no rows: no row of {sheet} that names one can be imported")
         if sheet in RECORDED and (day := in_future([record.get(RECORDED[sheet][0])])):
             self.problems.add(where, row_no, RECORDED[sheet][0], f"{RECORDED[sheet][1]} dated {day} is in the future "
