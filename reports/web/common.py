@@ -48,6 +48,7 @@ def environment() -> Environment:
     env.filters.update(pack_env.filters)
     env.globals.update(pack_env.globals)
     env.filters["url_id"] = url_id
+    env.globals.update(line_url=line_url, edit_line_url=edit_line_url)
     return env
 
 
@@ -61,6 +62,11 @@ def url_id(text: str) -> str:
 def line_url(trust: str, line_id: str) -> str:
     """The address of a line's page."""
     return f"/t/{trust}/lines/{url_id(line_id)}"
+
+
+def edit_line_url(trust: str, line_id: str) -> str:
+    """The address of a draft line's edit form (beside its page: `lines/<id>/edit` would be a line's id)."""
+    return f"/t/{trust}/edit-line/{url_id(line_id)}"
 
 
 def page(request: Request, template: str, http_status: int = 200, **context: object) -> HTMLResponse:
