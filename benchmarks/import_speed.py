@@ -19,7 +19,10 @@ each backend. SQLite rows also print the CPU ratio (SQLite runs inside this proc
 its whole cost, and a loaded machine hardly moves it); PostgreSQL does its share in the server,
 so there only wall time compares.
 
-    .venv/bin/python -m benchmarks.import_speed [--trusts 5] [--lines 2000] [--pg URL | --no-pg]
+    .venv/bin/python -m benchmarks.import_speed [--trusts 5] [--lines 2000] [--pg URL | --no-pg] [--repeat 1]
+
+With `--repeat N` each measure is taken N times, all of them in turn in each round, and the best
+wall and CPU time of each is printed: on a shared machine the best is the least disturbed.
 """
 from __future__ import annotations
 
@@ -29,8 +32,9 @@ import os
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -124,12 +128,32 @@ def fresh_sqlite(folder: Path, name: str) -> str:
     return url
 
 
+def alternate(repeat: int, runs: dict[str, tuple[Callable[[int], str] | None, Callable[[str], object]]],
+              schema: str | None = None) -> dict[str, tuple[float, float]]:
+    """The best wall and CPU time of each run over `repeat` rounds, the runs taken in turn in each
+    round, so a slow spell of a shared machine falls on all of them. Each run gets a fresh ledger:
+    `prepare(round)` gives its URL, or, with `schema` (a PostgreSQL URL), a fresh schema there."""
+    best = {name: (float("inf"), float("inf")) for name in runs}
+    for i in range(repeat):
+        for name, (prepare, measure) in runs.items():
+            with pg_schema(schema) if schema else nullcontext(prepare(i)) as url:
+                wall, cpu, _ = timed_cpu(partial(measure, url))
+            if not schema:
+                done = Path(url.removeprefix("sqlite:///"))
+                for path in done.parent.glob(f"{done.name}*"):  # with its -wal and -shm files
+                    path.unlink()
+            best[name] = (min(best[name][0], wall), min(best[name][1], cpu))
+    return best
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.import_speed", description=__doc__.split("\n")[0])
     parser.add_argument("--trusts", type=int, default=5)
     parser.add_argument("--lines", type=int, default=2000)
     parser.add_argument("--pg", default=PG_URL, help="PostgreSQL URL (default $SAVINGS_TEST_PG)")
     parser.add_argument("--no-pg", action="store_true", help="measure SQLite only")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds, the measures taken in turn in each; the best of each is printed")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -142,19 +166,22 @@ def main(argv: list[str] | None = None) -> None:
         sheets = register_only(rows)
         n_rows = row_count(rows)
         table = Table(f"Register import: {args.trusts} trusts x {args.lines} lines = {n_rows:,} stored rows, "
-                      f"{row_count(sheets):,} of them the registers' (generated in {gen_s:.1f} s)")
+                      f"{row_count(sheets):,} of them the registers' (generated in {gen_s:.1f} s)"
+                      + (f"; best of {args.repeat} rounds" if args.repeat > 1 else ""))
 
         def rate(seconds: float) -> str:
             return f"{n_rows / seconds:,.0f} rows/s"
 
-        fresh_sqlite(work, "raw.db")  # SQLite works inside this process: its CPU time is the whole cost
-        base_s, base_cpu, _ = timed_cpu(lambda: raw_sqlite(work / "raw.db", rows))
-        fresh_sqlite(work, "sheets.db")
-        sheets_s, sheets_cpu, _ = timed_cpu(lambda: raw_sqlite(work / "sheets.db", sheets))
-        url = fresh_sqlite(work, "ins.db")
-        ins_s, ins_cpu, _ = timed_cpu(lambda: ledger_inserts(url, rows))
-        full = fresh_sqlite(work, "full.db")
-        full_s, full_cpu, _ = timed_cpu(lambda: import_many(full, folders, show_progress=False))
+        def sqlite_file(name: str) -> Callable[[int], str]:
+            return lambda i: fresh_sqlite(work, f"{name}{i}.db")  # SQLite works inside this process: CPU is all
+
+        best = alternate(args.repeat, {
+            "raw": (sqlite_file("raw"), lambda url: raw_sqlite(Path(url.removeprefix("sqlite:///")), rows)),
+            "sheets": (sqlite_file("sheets"), lambda url: raw_sqlite(Path(url.removeprefix("sqlite:///")), sheets)),
+            "ins": (sqlite_file("ins"), lambda url: ledger_inserts(url, rows)),
+            "full": (sqlite_file("full"), lambda url: import_many(url, folders, show_progress=False)),
+        })
+        (base_s, base_cpu), (sheets_s, sheets_cpu), (ins_s, ins_cpu), (full_s, full_cpu) = best.values()
         table.add("SQLite: raw sqlite3 executemany (baseline)", base_s, base_s, note=rate(base_s),
                   cpu=(base_cpu, base_cpu))
         table.add("SQLite: ledger insert path (executemany)", ins_s, base_s, target=2.0, note=rate(ins_s),
@@ -168,16 +195,14 @@ def main(argv: list[str] | None = None) -> None:
         table.add("  for scale: csv.reader over the same files, nothing typed", read_s, base_s,
                   note=f"{n_read:,} CSV rows, {n_read / read_s:,.0f} rows/s", cpu=(read_cpu, base_cpu))
         if not args.no_pg:
-            with pg_schema(args.pg) as pg:
-                base_pg, _ = timed(lambda: raw_copy(pg, rows))
-            with pg_schema(args.pg) as pg:
-                sheets_pg, _ = timed(lambda: raw_copy(pg, sheets))
-            with pg_schema(args.pg) as pg:
-                ins_pg, _ = timed(lambda: ledger_inserts(pg, rows))
-            with pg_schema(args.pg) as pg:
-                full_pg, _ = timed(lambda: import_many(pg, folders, show_progress=False))
-            with pg_schema(args.pg) as pg:
-                jobs_pg, _ = timed(lambda: import_many(pg, folders, jobs=2, show_progress=False))
+            best = alternate(args.repeat, {
+                "raw": (None, lambda pg: raw_copy(pg, rows)),
+                "sheets": (None, lambda pg: raw_copy(pg, sheets)),
+                "ins": (None, lambda pg: ledger_inserts(pg, rows)),
+                "full": (None, lambda pg: import_many(pg, folders, show_progress=False)),
+                "jobs": (None, lambda pg: import_many(pg, folders, jobs=2, show_progress=False)),
+            }, schema=args.pg)
+            base_pg, sheets_pg, ins_pg, full_pg, jobs_pg = (wall for wall, _cpu in best.values())
             table.add("PostgreSQL: raw COPY (baseline)", base_pg, base_pg, note=rate(base_pg))
             table.add("PostgreSQL: ledger insert path (COPY)", ins_pg, base_pg, target=2.0, note=rate(ins_pg))
             table.add("PostgreSQL: whole import", full_pg, base_pg, target=2.0,
