@@ -23,6 +23,22 @@ def pounds(text: str | None) -> str:
     return f"-£{-value:,.2f}" if value < 0 else f"£{value:,.2f}"
 
 
+def price(text: str | None) -> str:
+    """A unit price as the register writes it: `"19.860000"` -> `£19.86`, `"0.844300"` -> `£0.8443` (pence
+    always, more places only when used); None or "" -> ""."""
+    if not text:
+        return ""
+    whole, _, places = f"{abs(Decimal(text)):,f}".partition(".")
+    shown = f"£{whole}.{places.rstrip('0').ljust(2, '0')}"
+    return "-" + shown if Decimal(text) < 0 else shown
+
+
+def quantity(text: str) -> str:
+    """A volume or a WAU count: `"12010.000"` -> `12,010`, `"90400.500"` -> `90,400.5` (nothing rounded)."""
+    whole, _, places = f"{Decimal(text):,f}".partition(".")
+    return f"{whole}.{places.rstrip('0')}" if places.rstrip("0") else whole
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int] | None = None) -> str:
     """Columns padded to their widest cell; `right` lists the columns to right-align (numbers)."""
     right = right or set()

@@ -14,7 +14,7 @@ from ledger import tower_claims as tc
 from ledger.engine.summary import TrustYear
 from ledger.money import from_micro, money_text
 from ledger.reference.towers import Reference
-from ledger.textout import pounds, table
+from ledger.textout import pounds, price, quantity, table
 from ledger.towers import TowerRecon, ratio
 
 SHORT = {"capital": "capital", "cost_avoidance": "cost avoidance", "outside_year": "outside year",
@@ -120,10 +120,13 @@ def print_carter(data: dict, fy: str | None) -> None:
     else:
         typer.echo(table(
             ["year", "non-pay", "WAU", "per WAU", "change", "target/WAU", "allowed", "gap", "validated FYE",
-             "inflation/mix"],
-            [[y["fy"], pounds(y["non_pay"]), y["wau"], pounds(y["per_wau"]), pct(y["change"]),
+             "residual"],
+            [[y["fy"], pounds(y["non_pay"]), quantity(y["wau"]), pounds(y["per_wau"]), pct(y["change"]),
               pounds(y["target_per_wau"]), pounds(y["allowed"]), pounds(y["gap"]), pounds(y["validated_non_pay_fye"]),
               pounds(y["residual_inflation_mix"])] for y in data["non_pay_per_wau"]], set(range(1, 10))))
+        typer.echo("residual: the fall in non-pay against the base year's cost per WAU that validated CIP does not "
+                   "explain; inflation and mix took off that much more where it is positive, and added it where "
+                   "it is negative (E9)")
     typer.echo("")
     if not data["compliance"]:
         typer.echo("Carter compliance: no SpendExtract rows" + (f" in {fy}" if fy else ""))
@@ -155,10 +158,12 @@ def print_benchmarks(trust: str, data: dict) -> None:
     typer.echo(f"{trust}  {data['fy']}  benchmark {data['benchmark']} (at least {data['min_peers']} peers)")
     typer.echo(f"Opportunity (pipeline, not a saving): {pounds(data['opportunity'])} over {data['items']} "
                f"item-months ({data['not_comparable']} not comparable)")
-    typer.echo(f"Converted to validated FYE: {pounds(data['validated_fye'])} ({pct(data['conversion'])})\n")
+    typer.echo(f"Converted to validated FYE: {pounds(data['validated_fye'])} ({pct(data['conversion'])} of the "
+               "opportunity, E10; over 100% when more has been saved on these items than is left to save)\n")
     typer.echo(table(["product", "description", "month", "paid", "benchmark", "volume", "opportunity"],
-                     [[i["product_code"], i["description"][:30], i["period"], i["price_paid"], i["benchmark"] or "",
-                       i["volume"], pounds(i["opportunity"])] for i in data["top"]], {3, 4, 5, 6}))
+                     [[i["product_code"], i["description"][:30], i["period"], price(i["price_paid"]),
+                       price(i["benchmark"]), quantity(i["volume"]), pounds(i["opportunity"])] for i in data["top"]],
+                     {3, 4, 5, 6}))
 
 
 def reference_json(ref: Reference) -> dict:

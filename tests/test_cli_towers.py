@@ -69,9 +69,17 @@ def test_carter_and_benchmarks_json(db: str) -> None:
     code, out = run("carter", "--trust", "RE9", "--json", "--db", db)
     year = json.loads(out)["non_pay_per_wau"][1]
     assert code == 0 and (year["per_wau"], year["gap"], year["change"]) == ("1873.02", "4600000.00", "-0.063492")
+    code, out = run("carter", "--trust", "RE9", "--db", db)
+    assert code == 0 and "residual" in out.splitlines()[0]  # (ok) the column the note under the table explains
+    assert ("residual: the fall in non-pay against the base year's cost per WAU that validated CIP does not "
+            "explain; inflation and mix took off that much more where it is positive, and added it where it is "
+            "negative (E9)") in " ".join(out.split())
     code, out = run("benchmarks", "--trust", "RE10", "--fy", FY, "--json", "--db", db)
     data = json.loads(out)
     assert code == 0 and data["opportunity"] == "7500.00" and data["top"][0]["product_code"] == "A"
+    code, out = run("benchmarks", "--trust", "RE10", "--fy", FY, "--db", db)
+    row = next(line.split() for line in out.splitlines() if line.startswith("A "))
+    assert code == 0 and row[-4:] == ["£12.00", "£10.50", "5,000", "£7,500.00"]  # E10, as the register writes it
 
 
 def test_summary_all_and_region(db: str) -> None:
