@@ -111,7 +111,8 @@ def reverse_cmd(line: LineArg, reason: Annotated[str, typer.Option("--reason", h
 @app.command("history")
 def history_cmd(line: LineArg, trust: TrustOpt = None, db_url: DbOption = None,
                 as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """A line's audit trail: status moves, sign-offs, plan versions and evidence attached, with who, when, why.
+    """A line's audit trail: status moves, sign-offs, plan versions and evidence attached, with who, when, why;
+    then the sign-offs and evidence its register records (--json: the events alone).
 
     Example: savings history E1
     """
@@ -124,6 +125,17 @@ def history_cmd(line: LineArg, trust: TrustOpt = None, db_url: DbOption = None,
         emit_json([{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in e.items()} for e in events])
         return
     typer.echo(table(["event", "recorded (UTC)", "action", "status", "by", "role", "reason"], rows))
+    signoffs, files = _run(lambda: governance.register_trail(engine, line, trust))
+    if signoffs:
+        typer.echo("\nSign-offs the register records (imported with it, no event of their own):")
+        typer.echo(table(["date", "role", "by", "decision", "comment", "row"],
+                         [[str(s["date"]), s["role"], s["person"], s["decision"], s["comment"], str(s["source_row"])]
+                          for s in signoffs]))
+    if files:
+        typer.echo("\nEvidence the register records:")
+        typer.echo(table(["evidence", "type", "captured", "file", "sha256", "row"],
+                         [[f["evidence_id"], f["type"], str(f["captured_at"] or ""), f["file"], f["sha256"][:12],
+                           str(f["source_row"])] for f in files]))
 
 
 @app.command("close-period")

@@ -34,6 +34,7 @@ from ledger.register.spec import ROLES
 
 LINES = models.SavingLine.__table__
 VERSIONS = models.PlanVersion.__table__
+SIGNOFFS = models.SignOff.__table__
 APPROVERS = {"QIA_APPROVED": ("clinical",), "PLAN_APPROVED": ("budget_holder", "finance"), "CLOSED": ("finance",)}
 NEEDS_REASON = ("REJECTED", "WITHDRAWN", "REVERSED")
 IMPORTER = "register import"
@@ -463,16 +464,43 @@ def history(engine: Engine, line_id: str, trust: str | None = None) -> list[dict
     attached to it outside the register, an event of the evidence it names)."""
     ev = audit.EVENTS
     with engine.connect() as conn:
+        trust = _trail_trust(conn, line_id, trust)
         mine = (ev.c.entity == "line") & (ev.c.entity_id == line_id)
-        # A line removed from the register by a re-import keeps its events: read them by the trust they name.
-        named = set(conn.execute(select(ev.c.trust).where(mine).distinct()).scalars())
-        held = conn.execute(select(LINES.c.trust).where(LINES.c.line_id == line_id)).first()
-        if trust is None and len(named) == 1 and not held:
-            trust = named.pop()
-        elif trust not in named:
-            trust = resolve_trust(conn, line_id, trust)
         attached = (ev.c.entity == "evidence") & ev.c.entity_id.in_(
             select(evidence.EVIDENCE.c.evidence_id).where(evidence.EVIDENCE.c.trust == trust,
                                                           evidence.EVIDENCE.c.line_id == line_id))
         query = select(ev).where(ev.c.trust == trust, mine | attached)
         return [dict(r) for r in conn.execute(query.order_by(ev.c.seq)).mappings()]
+
+
+def register_trail(engine: Engine, line_id: str, trust: str | None = None) -> tuple[list[dict], list[dict]]:
+    """The sign-offs (by date) and evidence (by id) the trust's register records for the line: rows
+    with no event of their own, as the import's event holds the register's sha256 (R-GOV-3, R-ELG-1)."""
+    signoffs, files = SIGNOFFS, evidence.EVIDENCE
+    with engine.connect() as conn:
+        trust = _trail_trust(conn, line_id, trust)
+        decisions = conn.execute(
+            select(signoffs.c.date, signoffs.c.role, signoffs.c.person, signoffs.c.decision, signoffs.c.comment,
+                   signoffs.c.source_row)
+            .where(signoffs.c.trust == trust, signoffs.c.line_id == line_id, signoffs.c.source == "register")
+            .order_by(signoffs.c.date, signoffs.c.source_row)).mappings()
+        held = conn.execute(
+            select(files.c.evidence_id, files.c.type, files.c.file, files.c.sha256, files.c.captured_at,
+                   files.c.source_row)
+            .where(files.c.trust == trust, files.c.line_id == line_id, files.c.source == "register")
+            .order_by(files.c.evidence_id)).mappings()
+        return [dict(r) for r in decisions], [dict(r) for r in held]
+
+
+def _trail_trust(conn: Connection, line_id: str, trust: str | None) -> str:
+    """The trust whose trail of `line_id` is read: given, or found. A line removed from the register by a
+    re-import keeps its events, so a trust they name is read even when it no longer holds the line."""
+    ev = audit.EVENTS
+    mine = (ev.c.entity == "line") & (ev.c.entity_id == line_id)
+    named = set(conn.execute(select(ev.c.trust).where(mine).distinct()).scalars())
+    held = conn.execute(select(LINES.c.trust).where(LINES.c.line_id == line_id)).first()
+    if trust is None and len(named) == 1 and not held:
+        return named.pop()
+    if trust not in named:
+        return resolve_trust(conn, line_id, trust)
+    return trust

@@ -155,6 +155,31 @@ def test_a_lines_history_shows_the_evidence_attached_to_it(engine, tmp_path):
     assert re.search(r"#\d+ +\S+ \S+ +evidence +Pat Procurement +other for L2", out)
 
 
+def test_a_lines_history_shows_the_sign_offs_and_evidence_its_register_records(engine, tmp_path):
+    """R-GOV-3: who signed a line off must show in its trail. The register's sign-offs and evidence
+    rows have no event of their own (the import's event holds the register's hash), so `savings
+    history` lists them under the events; L2 has none, and none of L1's."""
+    folder = tmp_path / "register"
+    (folder / "Evidence.csv").write_text("evidence_id,line_id,type,file,sha256,captured_at\n"
+                                         f"EV-J,L1,journal,,{'b' * 64},2025-11-12\n")
+    evidence.attach(engine, "L1", folder / "SignOffs.csv", "other", "Pat Procurement", evidence_id="EV-X")
+    edit(folder, "Evidence", "b" * 64, audit.file_sha256(folder / "SignOffs.csv"))
+    import_register(engine, folder)
+    decisions, files = governance.register_trail(engine, "L1")
+    assert [(d["date"], d["role"], d["person"], d["decision"], d["source_row"]) for d in decisions] == [
+        (date(2025, 11, 10), "budget_holder", "Bea Holder", "approve", 2),
+        (date(2025, 11, 11), "finance", "Fin Accountant", "approve", 3)]
+    assert [(f["evidence_id"], f["type"], f["captured_at"], f["source_row"]) for f in files] == [
+        ("EV-J", "journal", date(2025, 11, 12), 2)]  # (ok) EV-X, attached outside the register, is an event
+    assert governance.register_trail(engine, "L2") == ([], [])
+    out = " ".join(CliRunner().invoke(app, ["history", "L1", "--db", str(engine.url)]).output.split())
+    assert ("Sign-offs the register records (imported with it, no event of their own): date role by decision "
+            "comment row ---------- ------------- -------------- -------- ------- --- 2025-11-10 budget_holder "
+            "Bea Holder approve 2 2025-11-11 finance Fin Accountant approve 3") in out
+    assert "Evidence the register records: evidence type captured file sha256 row" in out
+    assert re.search(r"EV-J journal 2025-11-12 [0-9a-f]{12} 2$", out)
+
+
 def test_a_re_import_without_a_line_says_what_it_kept_for_it(engine, tmp_path):
     """Evidence and sign-offs recorded outside the register stay with a line the register drops,
     and the import says so: they count again if the line comes back."""
