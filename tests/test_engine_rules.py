@@ -496,3 +496,29 @@ def test_a_counterfactual_baseline_is_not_compared_with_what_was_paid(tmp_path) 
     t = one_line()
     t["Actuals"] += monthly("L1", "2024-04", 12, "100", "1.50")
     assert "R-BAS-1" in rules_of(load(tmp_path / "paid", t))  # (finding) the same invoices under a price cut
+
+
+def test_an_invoice_row_near_the_largest_spend_is_counted_exactly(tmp_path) -> None:
+    """R-ACT-1 / R-LEA-1 at the edge of what the import takes (£1bn a row): a month's saving is
+    annualised (x 12) in billionths of a pound, past int64 for a row above £768m, so those sums
+    are kept as Python ints; the figures are exact to the penny, not wrapped round to the other sign."""
+    t = base()
+    t["SavingLines"].append(line("L1", "10.00", "9.00", "12000", "2025-04-01"))
+    t["Actuals"] += [["L1", "2025-04", "1000", "780000.00"],  # (finding) a price typed in the wrong column
+                     ["L1", "2025-05", "600", "999999.99"], ["L1", "2025-05", "400", "999999.99"]]
+    x = next(x for x in lines(load(tmp_path, t)) if x["line_id"] == "L1")
+    assert (x["delivered"][FY], x["leakage"][FY]) == (
+        "-1779979990.00",  # (10 - 780,000) x 1,000 + (10 - 999,999.99) x 1,000
+        "1779981990.00")  # (780,000 - 9) x 1,000 + (999,999.99 - 9) x 1,000
+
+
+def test_the_baseline_price_from_invoices_near_the_largest_spend_is_exact(tmp_path) -> None:
+    """R-BAS-1 on invoice rows that together pass int64 in billionths of a pound: the average price
+    paid before go-live is still exact (£999,999.99), so the baseline check stays quiet."""
+    t = base()
+    t["SavingLines"].append(line("L1", "999999.99", "9.00", "1000", "2025-04-01"))
+    t["Actuals"] += monthly("L1", "2024-04", 12, "1000", "999999.99")  # £12bn in a year: past int64
+    ty = load(tmp_path, t)
+    facts = ty.figures.lines.set_index("line_id").loc["L1"]
+    assert (facts["prior_price_micro"], facts["prior_months"]) == (999_999_990_000, 12)
+    assert "R-BAS-1" not in rules_of(ty)

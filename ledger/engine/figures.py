@@ -14,7 +14,7 @@ from ledger.engine import attribution, phasing
 from ledger.engine import eligibility as elig
 from ledger.engine import status as st
 from ledger.frames import Frames
-from ledger.money import div_round, exact_product
+from ledger.money import SAFE, div_round, exact_product
 from ledger.policy import Policy
 
 DEFAULT_WINDOW = "12_months_from_go_live"
@@ -166,9 +166,12 @@ def _actuals_by_month(frames: Frames, facts: pd.DataFrame, months: pd.DataFrame)
     p1 = facts["new_micro"].to_numpy(np.int64)[pos]
     sums = []
     for values in (exact_product(p0 - paid, vol), vol, exact_product(np.maximum(paid - p1, 0), vol)):
-        total = np.zeros(len(months), dtype=values.dtype)  # Python ints stay Python ints (exact)
-        np.add.at(total, row, values)
-        sums.append(total.astype(np.int64))
+        # a month's sum is annualised (x 12) by `_delivered`: kept as Python ints where that could leave int64
+        bound = np.bincount(row, weights=np.abs(values.astype(float)), minlength=len(months))
+        exact = values.dtype == object or bool((12 * bound >= SAFE).any())
+        total = np.zeros(len(months), dtype=object if exact else np.int64)
+        np.add.at(total, row, values.astype(object) if exact else values)
+        sums.append(total)
     np.add.at(count, row, 1)
     return count > 0, *sums
 
@@ -192,10 +195,11 @@ def _prior_price(frames: Frames, facts: pd.DataFrame, go_month: np.ndarray) -> d
     before = (pos >= 0) & (month >= start - BASELINE_MONTHS) & (month < start)
     if not before.any():
         return {"prior_price_micro": price, "prior_months": months}
+    spend = exact_product(act["price_micro"].to_numpy(np.int64)[before], act["volume_milli"].to_numpy(np.int64)[before])
+    if np.abs(spend.astype(float)).sum() >= SAFE:  # a sum that could leave int64: added as Python ints
+        spend = spend.astype(object)
     rows = pd.DataFrame({"pos": pos[before], "month": month[before],
-                         "volume": act["volume_milli"].to_numpy(np.int64)[before],
-                         "spend": exact_product(act["price_micro"].to_numpy(np.int64)[before],
-                                                act["volume_milli"].to_numpy(np.int64)[before])})
+                         "volume": act["volume_milli"].to_numpy(np.int64)[before], "spend": spend})
     sums = rows.groupby("pos").agg(volume=("volume", "sum"), spend=("spend", "sum"), months=("month", "nunique"))
     at = sums.index.to_numpy(np.int64)
     price[at] = div_round(sums["spend"].to_numpy(), sums["volume"].to_numpy(np.int64))
@@ -217,11 +221,11 @@ def _delivered(months: pd.DataFrame, actual: tuple[np.ndarray, ...], facts: pd.D
     one_off = facts["one_off"].to_numpy()[pos]
     days = np.where(one_off, 1, m["days"].to_numpy())
     dim = np.where(one_off, 1, m["dim"].to_numpy())
-    volume_effect = np.where(q_cash > 0, exact_product(p0, q_cash - 12 * volume), 0)
-    numer = exact_product(12 * saved + volume_effect, days)
+    volume_effect = np.where(q_cash > 0, exact_product(p0, q_cash - exact_product(volume, 12)), 0)
+    numer = exact_product(exact_product(saved, 12) + volume_effect, days)
     den = 12 * dim * phasing.UNITS_PER_PENNY
-    m["delivered"] = np.where(has, div_round(numer, den), 0)
-    m["leakage"] = np.where(has, div_round(exact_product(12 * leak, days), den), 0)
+    m["delivered"] = np.where(has, div_round(numer, den), 0).astype(np.int64)
+    m["leakage"] = np.where(has, div_round(exact_product(leak, 12, days), den), 0).astype(np.int64)
     m["has_actuals"] = has
     return m
 
