@@ -188,16 +188,17 @@ def with_overrides(base: Policy, overrides: dict[str, object]) -> Policy:
     changes: dict[str, object] = {}
     for given, raw in overrides.items():
         key = given.strip()
-        if key in _LOCKED:
-            if _coerce(key, raw) != getattr(base, key):
-                raise LedgerError(f"policy {key} cannot be changed: {_LOCKED[key]}")
-            continue
-        if key not in names:
+        if key not in names and key not in _LOCKED:
             raise LedgerError(f"unknown policy key {key!r}; known keys: {', '.join(sorted(names))}")
         try:
-            changes[key] = _coerce(key, raw)
+            value = _coerce(key, raw)
         except (ValueError, ArithmeticError):
             raise LedgerError(f"policy {key}: {raw!r} is not valid (expected {_expected(key)})") from None
+        if key in _LOCKED:
+            if value != getattr(base, key):
+                raise LedgerError(f"policy {key} cannot be changed: {_LOCKED[key]}")
+            continue
+        changes[key] = value
     return replace(base, **changes)
 
 

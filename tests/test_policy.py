@@ -106,3 +106,15 @@ def test_the_choices_are_the_ones_the_ledger_computes() -> None:
     assert CHOICES["tower_attribution"] == attribution.POLICIES
     assert CHOICES["tower_contribution_allocation"] == towers.ALLOCATIONS
     assert CHOICES["local_savings_rate_source"] == towers.RATE_SOURCES
+
+
+def test_a_locked_key_with_a_value_of_the_wrong_kind_is_a_message_not_a_traceback() -> None:
+    """C1: fy_start_month is locked at April; a value that is no month at all is worded like any
+    other bad policy value (a register's Policy row, a --policy file), and April itself is accepted."""
+    for raw in ("abc", "4.0"):
+        with pytest.raises(LedgerError, match=rf"^policy fy_start_month: '{raw}' is not valid \(expected a whole "
+                                              r"number\)$"):
+            with_overrides(DEFAULT, {"fy_start_month": raw})
+    with pytest.raises(LedgerError, match="policy fy_start_month cannot be changed: the NHS financial year starts"):
+        with_overrides(DEFAULT, {"fy_start_month": "5"})
+    assert with_overrides(DEFAULT, {"fy_start_month": "4"}) == DEFAULT
