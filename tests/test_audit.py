@@ -291,6 +291,21 @@ WHY = (": a register names a file by its hash alone only once its trust holds it
        "attached to a line); put the file next to the register, or attach it first")
 
 
+def test_a_sha256_written_in_capitals_is_stored_as_the_evidence_store_names_the_file(engine, tmp_path):
+    """A register may write a hash in capitals (a spreadsheet's UPPER, a tool's output); the store
+    names files in lower case, so the row keeps the lower-case hash and `audit verify` finds the file."""
+    folder = tmp_path / "register"
+    (folder / "quote.txt").write_text("RG1's quote")
+    sha = audit.file_sha256(folder / "quote.txt")
+    (folder / "Evidence.csv").write_text("evidence_id,line_id,type,file,sha256\n"
+                                         f"EV-Q,L2,other,quote.txt,{sha.upper()}\n"  # (ok) the file, in capitals
+                                         f"EV-H,L2,other,,{sha.upper()}\n")  # (ok) by hash alone, stored by row 2
+    import_register(engine, folder)
+    assert {(r["evidence_id"], r["sha256"], r["stored"]) for r in evidence.listing(engine, "RG1")} == {
+        ("EV-Q", sha, True), ("EV-H", sha, True)}
+    assert problems(engine) == []
+
+
 def test_a_register_with_wrong_cells_and_wrong_files_is_told_of_both_at_once(engine, tmp_path):
     """The evidence files are checked even when a cell is wrong, so one report names every problem:
     fixing the cells must not bring a second round of refusals for the files."""
