@@ -80,6 +80,19 @@ def test_a_sheet_named_nearly_as_a_register_sheet_is_refused_not_skipped(tmp_pat
         "are not imported"]
 
 
+def test_a_copy_of_a_register_sheet_beside_it_is_refused_not_skipped(tmp_path) -> None:
+    """Excel names a copied sheet `Actuals (2)`: its rows were skipped without a word while Actuals was
+    read, so a month's invoices moved into the copy were lost from delivery."""
+    t = good()
+    t["Actuals (2)"] = t["Actuals"][:1] + t["Actuals"][1:2]  # (finding) a copy beside the sheet
+    t["Sign Offs"] = t["SignOffs"][:1]  # (finding) the same sheet, spelt apart
+    assert problems(tmp_path, t) == [
+        "Actuals (2).csv:0:*: not the name of a register sheet, and Actuals.csv is here too: its rows are not "
+        "imported; move them into Actuals.csv, or remove it",
+        "Sign Offs.csv:0:*: not the name of a register sheet, and SignOffs.csv is here too: its rows are not "
+        "imported; move them into SignOffs.csv, or remove it"]
+
+
 def test_a_csv_separated_by_semicolons_is_named_as_such(tmp_path) -> None:
     """Excel in a European locale saves "CSV" with semicolons: it was refused as missing every column."""
     t = good()

@@ -181,15 +181,19 @@ class _Importer:
         for name in self.register.odd_csv_files():  # Windows may write Actuals.CSV: its rows would be skipped
             self.problems.add(f"{self.register.path}/{name}", 0, "*", f"not read: a register's files end in .csv; "
                               f"rename it {Path(name).stem}.csv")
-        near = {_loose(name): name for name in present.values() if name.lower() not in SHEET_BY_NAME}
+        near: dict[str, list[str]] = {}  # "Budget Adjustments", "Actuals (2)": never skipped unread
+        for name in present.values():
+            if name.lower() not in SHEET_BY_NAME:
+                near.setdefault(_loose(name), []).append(name)
         for sheet in SHEETS:
-            if sheet.name.lower() in present:
-                continue
-            if (name := near.get(_loose(sheet.name))) is not None:  # "Budget Adjustments": never skipped unread
-                right = Path(self.register.where(sheet.name)).name.rpartition(":")[2]  # Schemes.csv, or Schemes
-                self.problems.add(self.register.where(name), 0, "*", f"not the name of a register sheet: rename it "
-                                  f"{right}, or its rows are not imported")
-            elif sheet.required:
+            held = sheet.name.lower() in present
+            right = Path(self.register.where(sheet.name)).name.rpartition(":")[2]  # Schemes.csv, or Schemes
+            for name in near.get(_loose(sheet.name), []):
+                self.problems.add(self.register.where(name), 0, "*", (
+                    f"not the name of a register sheet, and {right} is here too: its rows are not imported; move "
+                    f"them into {right}, or remove it" if held else
+                    f"not the name of a register sheet: rename it {right}, or its rows are not imported"))
+            if not held and sheet.required and not near.get(_loose(sheet.name)):
                 self.problems.add(self.register.where(sheet.name), 0, "*", "required sheet is missing")
         if self.problems.count:
             return ImportResult("", {}, False)
