@@ -14,7 +14,7 @@ import numpy as np
 PENNY = Decimal("0.01")
 MICRO = Decimal("0.000001")
 MICRO_PER_PENNY = 10_000
-_MONEY_TEXT = re.compile(r"^\(?-?£?-?[\d,]*\.?\d*\)?$")
+_MONEY_TEXT = re.compile(r"^(\(£?[\d,]*\.?\d*\)|-?£?-?[\d,]*\.?\d*)$")  # (12.00) or -12.00: one sign, whole
 _SCIENTIFIC = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")  # 1e3, 2.5E-2: a spreadsheet's way, not finance's
 _OTHER_DIGITS = re.compile(r"(?![0-9])\d")  # ١٢٣, １２３: digits Decimal() and int() read as 123, and no ledger writes
 

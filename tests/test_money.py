@@ -20,7 +20,8 @@ def test_gbp_parses_finance_text(text: str, pounds: str) -> None:
     assert money.gbp(text) == Decimal(pounds)
 
 
-@pytest.mark.parametrize("text", ["3,4O", "1,23.4", "", "£", "abc", "1e", "NaN"])
+@pytest.mark.parametrize("text", ["3,4O", "1,23.4", "", "£", "abc", "1e", "NaN",
+                                  "(12.00", "12.00)", "(-12.00)", "(£-5)", "()"])  # a bracket half written, two signs
 def test_gbp_rejects_what_is_not_money(text: str) -> None:
     with pytest.raises(ValueError, match="not a number"):
         money.gbp(text)
