@@ -130,6 +130,23 @@ def test_a_negative_tower_spend_is_refused(tmp_path) -> None:
         "TowerSpend.csv:2:spend: cannot be negative: the contribution is shared out by each tower's spend (6.2)"]
 
 
+def test_a_negative_implementation_cost_or_contribution_is_refused(tmp_path) -> None:
+    """A negative one-off cost was added to CIP (F4 nets costs off the saving), and a negative
+    contribution made the towers' coverage -5957%: neither is a cost the trust bears."""
+    t = good()
+    t["SavingLines"].append(line("L2", "2.00", "1.00", "1200", "2025-04-01", costs="(12.00)"))  # (finding)
+    t["SavingLines"].append(line("L3", "2.00", "1.00", "1200", "2025-04-01", costs="0.00"))  # (ok)
+    t["TowerContribution"] = [["fy", "amount", "basis", "source_ref", "income"],
+                              ["2024/25", "-100.00", "notified", "x", ""],  # (finding)
+                              ["2025/26", "", "", "", "-5000000.00"],  # (finding)
+                              ["2026/27", "0.00", "notified", "x", ""]]  # (ok)
+    assert problems(tmp_path, t) == [
+        "SavingLines.csv:3:one_off_costs: cannot be negative: implementation costs are taken off the saving (F4, "
+        "R-ELG-4), so a negative one would add to CIP",
+        "TowerContribution.csv:2:amount: cannot be negative: it is what the trust pays towards the towers (6.1)",
+        "TowerContribution.csv:3:income: cannot be negative: the contribution is estimated from it (6.1)"]
+
+
 def test_a_negative_or_fractional_peer_count_is_refused(tmp_path) -> None:
     t = good()
     t["Benchmarks"] = [["product_code", "period", "price_paid", "volume", "p_lower_quartile", "p_best", "n_peers"],

@@ -99,6 +99,10 @@ LEAST = {  # sheet -> {column: (the least value it may hold, stored form; why)}
     "Activity": {"expected_cost_sum": (1, _WAU), "wau_constant": (1, _WAU)},
     "TowerSpend": {"spend": (0, "cannot be negative: the contribution is shared out by each tower's spend (6.2)")},
     "Benchmarks": {"n_peers": (0, "cannot be negative: it counts the peers behind the benchmark prices")},
+    "SavingLines": {"one_off_costs": (0, "cannot be negative: implementation costs are taken off the saving (F4, "
+                                         "R-ELG-4), so a negative one would add to CIP")},
+    "TowerContribution": {"amount": (0, "cannot be negative: it is what the trust pays towards the towers (6.1)"),
+                          "income": (0, "cannot be negative: the contribution is estimated from it (6.1)")},
 }
 RECORDED = {"SignOffs": ("date", "a sign-off"), "Evidence": ("captured_at", "evidence")}  # dated when they happen
 
