@@ -90,11 +90,13 @@ def print_lines(data: list[dict], fy: str | None) -> None:
     fy = fy or (delivered[-1] if delivered else planned[0] if planned else "")
     rows = [[d["line_id"], d["grade"], "yes" if d["cash_releasing"] else "no", "yes" if d["recurrent"] else "no",
              pounds(d["fye"]), pounds(d["plan"].get(fy, "0.00")), pounds(d["delivered"].get(fy, "0.00")),
-             pounds(d["cip"].get(fy, "0.00")), pounds(d["at_risk"].get(fy, "0.00")), " ".join(d["findings"])]
+             pounds(d["implementation_costs"].get(fy, "0.00")), pounds(d["cip"].get(fy, "0.00")),
+             pounds(d["at_risk"].get(fy, "0.00")), " ".join(d["findings"])]
             for d in data]
     typer.echo(f"Figures for {fy} (--fy YYYY/YY for another year)")
-    typer.echo(table(["line", "grade", "cash", "recurrent", "FYE", "plan", "delivered", "CIP", "at risk", "rules"],
-                     rows, {4, 5, 6, 7, 8}))
+    typer.echo(table(["line", "grade", "cash", "recurrent", "FYE", "plan", "delivered", "costs", "CIP", "at risk",
+                      "rules"], rows, {4, 5, 6, 7, 8, 9}))
+    typer.echo("costs: one-off implementation costs, taken off the saving before it counts as CIP (R-ELG-4, F4)")
 
 
 @contextmanager

@@ -129,6 +129,7 @@ def test_e5_implementation_costs_are_netted_in_their_year(tmp_path) -> None:
     ty = load(tmp_path, t)
     e5 = by_id(ty, "E5")
     assert (e5["fye"], e5["cip"], e5["grade"]) == ("30000.00", {FY: "26000.00"}, "A")
+    assert (e5["delivered"][FY], e5["implementation_costs"]) == ("30000.00", {FY: "4000.00"})  # what CIP nets off
     s = summary(ty, FY)
     assert (s["cip"]["delivered"], s["implementation_costs"]) == ("26000.00", "4000.00")
 

@@ -143,7 +143,7 @@ def summary(ty: TrustYear, fy: str) -> dict:
     }
 
 
-LINE_AMOUNTS = ("plan", "cip", "at_risk", "leakage", "cost_avoidance")  # per FY in `savings lines --json`
+LINE_AMOUNTS = ("plan", "cip", "at_risk", "leakage", "cost_avoidance", "impl_costs")  # per FY in `lines --json`
 
 
 def _money_texts(pence: np.ndarray) -> list[str]:
@@ -194,7 +194,7 @@ def _lines(ty: TrustYear) -> list[dict]:
             rules[f.line_id].append(f.rule_id)
     facts = fig.lines[["line_id", "grade", "cash_releasing", "recurrent", "fye"]].sort_values("line_id")
     fye = _money_texts(facts["fye"].to_numpy(np.int64))
-    plan, cip, at_risk, leakage, avoidance = (text[c] for c in LINE_AMOUNTS)
+    plan, cip, at_risk, leakage, avoidance, costs = (text[c] for c in LINE_AMOUNTS)
     out = []
     for line_id, grade, cash, recurrent, fye_text in zip(
             facts["line_id"].tolist(), facts["grade"].tolist(), facts["cash_releasing"].tolist(),
@@ -208,6 +208,7 @@ def _lines(ty: TrustYear) -> list[dict]:
             "cip": dict(zip(k, cip[s:e], strict=True)), "at_risk": dict(zip(k, at_risk[s:e], strict=True)),
             "leakage": dict(zip(k, leakage[s:e], strict=True)),
             "cost_avoidance": dict(zip(k, avoidance[s:e], strict=True)),
+            "implementation_costs": dict(zip(k, costs[s:e], strict=True)),  # R-ELG-4: taken off delivered for CIP
             "findings": rules.get(line_id, []),
         })
     return out
