@@ -189,9 +189,17 @@ class ImportGuard:
         """Why a stored row is locked: its month is closed, or its line is validated."""
         return self._closed(row, spec) or f"line {row['line_id']} is validated (R-GOV-4)"
 
-    def _add(self, sheet: str, row: Mapping, column: str, message: str) -> None:
+    def _add(self, sheet: str, row: Mapping, column: str, message: str, at: int | None = None) -> None:
+        """A problem at the register row `row` came from, or at row `at` (0: the sheet as a whole)."""
         name = REGISTER_NAMES.get(column, column)
-        self._problems.append((self.where(sheet), int(row.get("source_row") or 0), name, message))
+        self._problems.append((self.where(sheet), int(row.get("source_row") or 0) if at is None else at, name,
+                               message))
+
+    @staticmethod
+    def _was(row: Mapping) -> str:
+        """Where a row the register no longer holds stood: its row number then, not a row of this file."""
+        return f"row {row['source_row']} of the register imported before" if row.get("source_row") else \
+            "recorded before"
 
     def idle(self, sheet: str) -> bool:
         """True when nothing of `sheet` is kept, so `admit` would take every row."""
@@ -257,8 +265,8 @@ class ImportGuard:
                     continue
                 subject = f"line {stored['line_id']}" if sheet == "SavingLines" else \
                     f"{spec.key[0]} {stored[spec.key[0]]} (line {stored['line_id']})"
-                self._add(sheet, stored, spec.key[0], f"{self._why(stored, spec)}: {subject} cannot be removed "
-                                                      "from the register; reverse it instead")
+                self._add(sheet, stored, spec.key[0], f"{self._why(stored, spec)}: {subject} cannot be removed from "
+                          f"the register (it was {self._was(stored)}); reverse it instead", at=0)
         for sheet, counter in self.multi.items():
             spec = SPECS[sheet]
             for values, n in sorted(counter.items(), key=lambda kv: str(kv[0])):
@@ -268,6 +276,6 @@ class ImportGuard:
                         "rows of a validated line cannot be removed or changed; reverse the line instead"
                     self._add(sheet, stored, spec.dated,
                               f"{self._why(stored, spec)}: {n} row(s) of line {stored['line_id']} dated "
-                              f"{_show(spec.dated, stored[spec.dated])} are missing or changed in the register; "
-                              f"{advice}")
+                              f"{_show(spec.dated, stored[spec.dated])} are missing or changed in the register "
+                              f"(one was {self._was(stored)}); {advice}", at=0)
         return self._problems

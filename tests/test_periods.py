@@ -67,8 +67,9 @@ def test_a_re_import_cannot_change_what_is_dated_in_a_closed_month(closed):
         "cannot change (2 -> 2.1); the correction is a reversal (savings reverse L2 --reason ...) and a new line",
         f"{folder}/Actuals.csv:4:month: 2026-01 is closed for RG1 (closed through 2026-03): this row is new or "
         "changed; enter the correction in an open month (a reversal plus a new entry)",
-        f"{folder}/Actuals.csv:4:month: 2026-01 is closed for RG1 (closed through 2026-03): 1 row(s) of line L1 "
-        "dated 2026-01 are missing or changed in the register; enter the correction in an open month"]
+        f"{folder}/Actuals.csv:0:month: 2026-01 is closed for RG1 (closed through 2026-03): 1 row(s) of line L1 "
+        "dated 2026-01 are missing or changed in the register (one was row 4 of the register imported before); "
+        "enter the correction in an open month"]
 
 
 def test_open_months_still_take_new_rows(closed):
