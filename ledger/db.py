@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, event, inspect, make_url, text
@@ -83,6 +84,14 @@ def shown_url(url: str) -> str:
         return url
 
 
+def _sqlite_folder(url: str) -> Path | None:
+    """The folder a SQLite URL's file is in (None for another database, or SQLite in memory)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).parent
+
+
 def open_ledger(url: str | None = None) -> Engine:
     """An engine on an up-to-date schema; a URL that names no usable database is a LedgerError
     that says which and why (not a driver's traceback)."""
@@ -103,5 +112,8 @@ def open_ledger(url: str | None = None) -> Engine:
         upgrade(engine)
     except DBAPIError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        folder = _sqlite_folder(database_url(url))
+        if folder is not None and not folder.is_dir():  # SQLite says only "unable to open database file"
+            reason = f"the folder {folder} does not exist: create it, or name a file in a folder that does"
         raise LedgerError(f"--db {shown}: cannot open the ledger there ({reason})") from None
     return engine

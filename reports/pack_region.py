@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from ledger import models
 from ledger.errors import LedgerError
 from ledger.policy import DEFAULT, Policy
+from ledger.textout import counted
 from reports.pack import UNLOCKED, Footer, Period, TrustPack, load_pack, people
 
 TOTALS = (("cip", "plan"), ("cip", "delivered"), ("cip", "at_risk"), ("cip", "forecast"),
@@ -69,7 +70,7 @@ def build_region(engine: Engine, region: str, period: Period, base: Policy = DEF
     locked = sum(p.footer.lock != UNLOCKED for p in packs)
     preparer, approver = people(preparer, approver)
     footer = Footer(policies[0] if len(policies) == 1 else f"{len(policies)} policy sets (see each trust's page)",
-                    f"{locked} of {len(packs)} trusts locked for the period", period.as_at,
+                    f"{locked} of {counted(len(packs), 'trust')} locked for the period", period.as_at,
                     combined_fingerprint(packs), preparer, approver)
     return RegionPack(name, period, tuple(packs), totals, sum(p.variance.plan for p in packs),
                       sum(p.month_counted for p in packs), sum(p.summary["exceptions"]["errors"] for p in packs),

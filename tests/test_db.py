@@ -53,7 +53,9 @@ def test_a_database_that_cannot_be_opened_is_a_message_naming_it(tmp_path):
     (tmp_path / "notes.db").write_text("not a database")
     savings = Path(sys.executable).with_name("savings")
     cases = {
-        f"sqlite:///{tmp_path}/no/such/folder/l.db": (1, "cannot open the ledger there (unable to open database file)"),
+        f"sqlite:///{tmp_path}/no/such/folder/l.db": (1, f"cannot open the ledger there (the folder {tmp_path}/no/such/"
+                                                         "folder does not exist: create it, or name a file in a "
+                                                         "folder that does)"),
         f"sqlite:///{tmp_path}/notes.db": (1, "cannot open the ledger there (file is not a database)"),
         "ledger.db": (2, "--db 'ledger.db' is not a database URL; write sqlite:///path/to/ledger.db"),
         "mysql://someone:s3cret@host/db": (2, "someone:***@host/db: the ledger runs on SQLite and PostgreSQL, "
