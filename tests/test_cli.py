@@ -57,7 +57,7 @@ def test_lines_for_a_past_year_are_as_at_its_end_like_its_summary(tmp_path) -> N
                                             "--json"]).output)
     table = runner.invoke(app, ["lines", "--trust", "RT1", "--fy", "2025/26", "--db", url]).output
     assert summary["cip"]["delivered"] == listed[0]["cip"]["2025/26"] == "0.00"
-    assert "£1,200.00  £0.00  £1,200.00  R-ELG-1" in table  # delivered, CIP, at risk
+    assert "£1,200.00  £0.00  £0.00  £1,200.00  R-ELG-1" in table  # delivered, costs, CIP, at risk
 
 
 def test_clean_check_prints_nothing_and_exits_0(tmp_path) -> None:
