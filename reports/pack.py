@@ -27,6 +27,7 @@ from ledger.fingerprint import fingerprint
 from ledger.frames import cut
 from ledger.money import from_pence
 from ledger.policy import DEFAULT, Policy
+from ledger.reference.towers import Reference, load_reference
 from ledger.towers import TowerRecon
 from reports import charts
 from reports import pack_sections as sections
@@ -123,6 +124,7 @@ class TrustPack:
     commentary: tuple[str, ...]
     charts: tuple[charts.Chart, ...]
     footer: Footer
+    tower_notes: tuple[str, ...] = ()  # towers not in force in the year, or unknown (6.1: towers are versioned)
 
     def money(self, *keys: str) -> Decimal | None:
         """A summary amount by its JSON path, e.g. `money("cip", "delivered")`, as Decimal pounds."""
@@ -160,7 +162,7 @@ def exceptions(ty: TrustYear, fy: str) -> list[tuple[Finding, int]]:
 
 
 def build_trust_pack(ty: TrustYear, period: Period, *, preparer: str | None = None, approver: str | None = None,
-                     lock: str = UNLOCKED, compliance: Compliance | None = None,
+                     lock: str = UNLOCKED, compliance: Compliance | None = None, reference: Reference | None = None,
                      with_charts: bool = True) -> TrustPack:
     """Assemble one trust's pack from a trust loaded at `period.as_at` (pure: no database).
 
@@ -170,6 +172,8 @@ def build_trust_pack(ty: TrustYear, period: Period, *, preparer: str | None = No
         preparer, approver: names for the footer (see `people`).
         lock: the period lock id, or the words "period not locked" (see `period_lock`).
         compliance: Carter process compliance (`ledger.carter.compliance`), None when not recorded.
+        reference: the tower reference (`load_reference`), to say which of the year's towers are not in
+            force in it; None says nothing.
         with_charts: the regional pack's per-trust pages leave the charts out.
     """
     fy = period.fy
@@ -191,7 +195,8 @@ def build_trust_pack(ty: TrustYear, period: Period, *, preparer: str | None = No
         carter=carter(ty, fy, compliance),
         assurance=sections.assurance(ty, fy), exceptions=tuple(listed[:APPENDIX_CAP]),
         exceptions_total=len(listed), commentary=(), charts=(),
-        footer=Footer(ty.policy.label(), lock, period.as_at, fingerprint(ty.frames), preparer, approver))
+        footer=Footer(ty.policy.label(), lock, period.as_at, fingerprint(ty.frames), preparer, approver),
+        tower_notes=tuple(reference.notes([r.tower_code for r in recon.rows], fy)) if reference else ())
     pack = replace(pack, commentary=tuple(commentary(pack)))
     return replace(pack, charts=tuple(charts_for(pack))) if with_charts else pack
 
@@ -230,7 +235,8 @@ def load_pack(engine: Engine, trust: str, period: Period, base: Policy = DEFAULT
     ty = load_trust(engine, trust, period.as_at, base)
     return build_trust_pack(ty, period, preparer=preparer, approver=approver,
                             lock=period_lock(engine, trust, period),
-                            compliance=carter_compliance(engine, trust, period.fy), with_charts=with_charts)
+                            compliance=carter_compliance(engine, trust, period.fy),
+                            reference=load_reference(engine), with_charts=with_charts)
 
 
 def pounds(pence: int | None) -> Decimal | None:

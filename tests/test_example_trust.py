@@ -10,7 +10,7 @@ import pytest
 from ledger.db import open_ledger
 from ledger.engine.summary import load_trust, summary
 from ledger.register.load import count_rows, import_register
-from reports.pack import build_trust_pack, period_of
+from reports.pack import build_trust_pack, load_pack, period_of
 from reports.render import trust_html
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "acute-trust"
@@ -87,3 +87,14 @@ def test_the_assurance_leakage_says_how_much_of_it_the_bridge_counts(rx1) -> Non
     assert (pack.assurance.leakage, bridged) == (39_545_62, 30_367_09)  # the rest: tower or not-cash lines
     html = " ".join(trust_html(pack).split())
     assert "£39,545.62" in html and "; £30,367.09 of it on the lines the CIP plan counts" in html
+
+
+def test_the_tower_page_says_which_towers_are_not_in_force_in_the_year(rx1) -> None:
+    """6.1: towers are versioned. The example trust's statements name the 2018 towers, ended in April
+    2023; `savings towers` said so and the board pack's tower page did not."""
+    engine, _ = rx1
+    pack = load_pack(engine, "RX1", period_of("2026-03"), with_charts=False)
+    note = ("T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11 (2018 towers, ended 2023-04-30) are not in force in "
+            "2025/26 in the tower reference (shipped); successors: T9 -> FAC, T10 -> FOOD, T11 -> FAC")
+    assert pack.tower_notes == (note,)
+    assert f"Tower reference: {note.replace('->', '-&gt;')}." in " ".join(trust_html(pack).split())
