@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from ledger.db import open_ledger
@@ -128,6 +129,22 @@ def test_a_negative_tower_spend_is_refused(tmp_path) -> None:
                        ["2025/26", "T2", "0.00"]]  # (ok)
     assert problems(tmp_path, t) == [
         "TowerSpend.csv:2:spend: cannot be negative: the contribution is shared out by each tower's spend (6.2)"]
+
+
+def test_ids_that_look_the_same_are_the_same_id_however_their_accents_were_typed(tmp_path) -> None:
+    """`Café` typed with é, and with e and a combining accent, looked alike on every page and were two
+    ids: a sign-off naming one missed the line that held the other. Ids are kept composed (NFC)."""
+    composed, combined = "CAF\u00c9-2", "CAFE\u0301-2"
+    t = good()
+    t["SavingLines"].append(line(composed, "2.00", "1.00", "1200", "2025-04-01"))
+    t["SignOffs"] += signed(combined)  # (ok) the same line, its accent typed apart
+    engine = open_ledger(f"sqlite:///{tmp_path}/nfc.db")
+    import_register(engine, write_register(tmp_path / "nfc", t))
+    with engine.connect() as conn:
+        named = conn.execute(text("SELECT DISTINCT line_id FROM signoff WHERE line_id LIKE 'CAF%'")).scalars().all()
+    assert named == [composed]
+    t["SavingLines"].append(line(combined, "2.00", "1.00", "1200", "2025-04-01"))  # (finding) a second line the same
+    assert problems(tmp_path, t) == [f"SavingLines.csv:4:line_id: duplicate line_id {composed} (first on row 3)"]
 
 
 def test_a_negative_implementation_cost_or_contribution_is_refused(tmp_path) -> None:

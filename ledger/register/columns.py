@@ -11,6 +11,7 @@ the per-row path's; this module only has to agree with it on clean rows.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -115,6 +116,8 @@ def _parse_column(col: Sequence[object], parse: Callable[[object], object], colu
         return None
     if ids and not _ids_fit(out):
         return None
+    if ids and not unicodedata.is_normalized("NFC", "".join(v for v in out if v is not ABSENT)):  # as parse_id
+        return [v if v is ABSENT else unicodedata.normalize("NFC", v) for v in out]
     return out
 
 

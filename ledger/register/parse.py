@@ -199,11 +199,12 @@ def parse_id(value: object) -> str:
     """An id (`line_id`, `org_code`, ...): text, one line of visible characters and plain spaces.
 
     An id is a key other rows, the audit trail and the web app's addresses name: a line break, a tab,
-    a control or invisible character in one would make it unreadable, or two ids that look the same.
+    a control or invisible character in one would make it unreadable, or two ids that look the same;
+    for the same reason an id is kept in Unicode's composed form (NFC), however its accents were typed.
     Any visible character is fine (the web app percent-encodes ids), but `.` and `..` alone: no web
     address can name them.
     """
-    text = parse_text(value)
+    text = unicodedata.normalize("NFC", parse_text(value))  # é typed as e + U+0301 is the é of another row
     if (unfit := id_unfit(text)) is not None:
         raise ValueError(f"holds {named_char(unfit)} ({shown(value)}): an id is one line of visible characters and "
                          "plain spaces; retype the id without it")
