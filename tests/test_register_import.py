@@ -45,9 +45,11 @@ def problems(tmp_path: Path, tables: dict) -> list[str]:
 def test_an_empty_file_is_one_problem_not_one_per_column(tmp_path) -> None:
     t = good()
     t["Contracts"] = []
-    assert problems(tmp_path, t) == [
-        "Contracts.csv:1:*: the sheet is empty: it needs its header row of column names "
-        "(savings template writes a register with every sheet's)"]
+    expected = ["Contracts.csv:1:*: row 1 is empty: it must be the header row of column names, with no blank row "
+                "above it (savings template writes a register with every sheet's)"]
+    assert problems(tmp_path, t) == expected
+    t["Contracts"] = [[], *good()["Contracts"]]  # (finding) a blank row above the header: the same words fit
+    assert problems(tmp_path, t) == expected
 
 
 def test_lines_naming_an_empty_sheet_are_one_problem_per_column(tmp_path) -> None:

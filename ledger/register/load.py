@@ -407,8 +407,8 @@ class _Importer:
 
     def _columns(self, sheet: Sheet, raw: RawSheet) -> dict | None:
         if not any(raw.header):
-            self.problems.add(raw.prefix, 1, "*", "the sheet is empty: it needs its header row of column names "
-                              "(savings template writes a register with every sheet's)")
+            self.problems.add(raw.prefix, 1, "*", "row 1 is empty: it must be the header row of column names, with "
+                              "no blank row above it (savings template writes a register with every sheet's)")
             return None
         named = [h for h in raw.header if h]
         if len(named) == 1 and (sep := next((c for c in _SEPARATORS if c in named[0]), None)):
