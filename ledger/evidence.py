@@ -120,16 +120,16 @@ class RegisterFiles:
 
     problems: list[tuple[int, str, str]]  # (row, column, message), each refusing the register
     stored: list[tuple[Path, str]]  # (file next to the register, its sha256) to store
-    hashes: list[tuple[str, str]]  # (evidence_id, sha256) of rows that left the hash out, or wrote it in capitals
+    hashes: list[tuple[str, str]]  # (evidence_id, sha256) of rows that left the hash to the ledger
 
 
 def register_files(trust: str, evidence: pd.DataFrame, register: Path, held: frozenset[str]) -> RegisterFiles:
     """Check the files the register's Evidence rows name (relative to the register, in its folder).
 
-    A stated sha256 must match the file; an empty one is filled in, one in capitals is stored in lower
-    case (the store's file names, which `audit verify` and the web look for). A row whose file is not next to
-    the register (or that names none) may give its sha256 alone only for a file the trust already
-    holds: one in `held` (its evidence before this import, `held_files`) or one this import stores;
+    A stated sha256 (lower case: `parse_sha256`) must match the file; an empty one is filled in. A row
+    whose file is not next to the register (or that names none) may give its sha256 alone only for a
+    file the trust already holds: one in `held` (its evidence before this import, `held_files`) or one
+    this import stores;
     `audit verify` then looks for it in the store. Any other hash is refused: the web serves evidence
     by its hash, so a hash seen in another trust's listing or workbook would fetch that trust's file.
     A file outside the register's folder (an absolute path, `..`, a link out of it) is refused too:
@@ -153,7 +153,7 @@ def register_files(trust: str, evidence: pd.DataFrame, register: Path, held: fro
                 files.problems.append((row.source_row, "sha256", f"{row.file} hashes to {sha}, not {row.sha256}"))
                 continue
             files.stored.append((path, sha))
-            if row.sha256 != sha:  # left empty, or written in capitals: stored as the evidence store names it
+            if not row.sha256:
                 files.hashes.append((row.evidence_id, sha))
         elif row.sha256:
             by_hash.append(row)
@@ -162,10 +162,7 @@ def register_files(trust: str, evidence: pd.DataFrame, register: Path, held: fro
                                                            "is given)"))
     known = held | {sha for _, sha in files.stored}
     for row in by_hash:  # the same words whether or not another trust holds the file: no hint of whose it is
-        if row.sha256.lower() in known:
-            if row.sha256 != row.sha256.lower():
-                files.hashes.append((row.evidence_id, row.sha256.lower()))
-        else:
+        if row.sha256.lower() not in known:
             missing = f"{row.file} is not next to the register" if row.file else "the row names no file"
             files.problems.append((row.source_row, "sha256", f"{missing}, and {trust} holds no evidence file with "
                                    f"sha256 {row.sha256}: a register names a file by its hash alone only once its "

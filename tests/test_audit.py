@@ -298,11 +298,14 @@ def test_a_sha256_written_in_capitals_is_stored_as_the_evidence_store_names_the_
     (folder / "quote.txt").write_text("RG1's quote")
     sha = audit.file_sha256(folder / "quote.txt")
     (folder / "Evidence.csv").write_text("evidence_id,line_id,type,file,sha256\n"
-                                         f"EV-Q,L2,other,quote.txt,{sha.upper()}\n"  # (ok) the file, in capitals
-                                         f"EV-H,L2,other,,{sha.upper()}\n")  # (ok) by hash alone, stored by row 2
+                                         f"EV-Q,L1,other,quote.txt,{sha.upper()}\n"  # (ok) the file, in capitals
+                                         f"EV-H,L1,other,,{sha.upper()}\n")  # (ok) by hash alone, stored by row 2
     import_register(engine, folder)
     assert {(r["evidence_id"], r["sha256"], r["stored"]) for r in evidence.listing(engine, "RG1")} == {
         ("EV-Q", sha, True), ("EV-H", sha, True)}
+    assert problems(engine) == []
+    edit(folder, "Schemes", "Foam dressing switch", "Foam dressing switch (2)")  # L1 is validated, its rows kept
+    import_register(engine, folder)  # (ok) the same hashes in capitals are no change to L1's evidence
     assert problems(engine) == []
 
 
@@ -360,7 +363,7 @@ def test_a_register_names_by_hash_alone_only_a_file_its_own_trust_holds(engine, 
     assert [p.removeprefix(f"{folder}/") for p in str(refused.value).splitlines()] == [
         f"Evidence.csv:3:sha256: secret.txt is not next to the register, and RG1 holds no evidence file with sha256 "
         f"{secret}{WHY}",
-        f"Evidence.csv:4:sha256: the row names no file, and RG1 holds no evidence file with sha256 {secret.upper()}"
+        f"Evidence.csv:4:sha256: the row names no file, and RG1 holds no evidence file with sha256 {secret}"
         f"{WHY}",
         f"Evidence.csv:5:sha256: lost.txt is not next to the register, and RG1 holds no evidence file with sha256 "
         f"{'a' * 64}{WHY}"]

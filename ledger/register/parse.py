@@ -183,6 +183,12 @@ def parse_text(value: object) -> str:
     return str(value).strip()
 
 
+def parse_sha256(value: object) -> str:
+    """A file's sha256 in lower case, as the evidence store names its files: a register may write it
+    in capitals (a spreadsheet's UPPER, a tool's output) and it is the same hash."""
+    return parse_text(value).lower()
+
+
 def as_register_text(text: str) -> str:
     """Free text as a register cell reads back: ends stripped, lines ending in \\n (a web form sends
     \\r\\n). What `savings signoff` stores, so the audit workbook's SignOffs row imports back as it."""
@@ -247,7 +253,7 @@ def code_parser(column: Column) -> Callable[[object], str]:
 PARSERS: dict[str, Callable[[object], object]] = {
     "text": parse_text, "id": parse_id, "date": parse_date, "money": parse_money, "price": parse_price,
     "volume": parse_volume, "bool": parse_bool, "int": parse_int, "month": parse_month,
-    "fy": parse_fy, "ratio": parse_ratio,
+    "fy": parse_fy, "ratio": parse_ratio, "sha256": parse_sha256,
 }
 
 

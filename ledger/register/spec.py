@@ -31,7 +31,7 @@ class Column:
     """A register column. `kind` picks the parser; `codes` lists allowed values for coded columns."""
 
     name: str
-    kind: str = "text"  # text, id, code, date, money, price, volume, bool, int, month, fy, ratio
+    kind: str = "text"  # text, id, code, date, money, price, volume, bool, int, month, fy, ratio, sha256
     required: bool = False
     codes: tuple[str, ...] = ()
     help: str = ""
@@ -86,7 +86,7 @@ SHEETS: tuple[Sheet, ...] = (
                                 _r("effective_from", "date")), key=("adjustment_id",)),
     Sheet("SignOffs", (_r("line_id", "id"), _r("role", "code", ROLES), _r("person"),
                        _r("decision", "code", DECISIONS), _r("date", "date"), _c("comment"))),
-    Sheet("Evidence", (_r("evidence_id", "id"), _r("line_id", "id"), _r("type"), _c("file"), _c("sha256"),
+    Sheet("Evidence", (_r("evidence_id", "id"), _r("line_id", "id"), _r("type"), _c("file"), _c("sha256", "sha256"),
                        _c("captured_at", "date")), key=("evidence_id",)),
     Sheet("TowerContribution", (_r("fy", "fy"),
                                 _c("amount", "money", help="C as notified, not negative; empty to estimate"),
