@@ -146,7 +146,8 @@ def write_readme(book: Book, ty: TrustYear, fy: str, trail: Sequence[Mapping], i
         "Excel computes in floating point; formulas round each line-month as the ledger does, and every "
         "total stands beside the ledger's exact figure with a check.",
         "Text longer than 32,767 characters is cut in its cell and kept whole on the LongText sheet.",
-        "A sheet longer than 1,048,576 rows continues on Name_2; `savings import` reads only the first part.",
+        "A sheet longer than 1,048,576 rows continues on Name_2; `savings import` refuses such a workbook "
+        "(import the register's CSV files).",
         "C_k (contribution per tower) and L_k are the ledger's allocation, written as values.",
     ]
     if omitted_sheets():

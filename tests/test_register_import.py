@@ -96,6 +96,17 @@ def test_a_copy_of_a_register_sheet_beside_it_is_refused_not_skipped(tmp_path) -
         "imported; move them into SignOffs.csv, or remove it"]
 
 
+def test_an_audit_workbooks_continued_actuals_are_refused_not_cut(tmp_path) -> None:
+    """An audit workbook continues Actuals past Excel's last row on Actuals_2; imported back, the
+    rows there would have been dropped. The import is refused and says where such rows can go."""
+    t = good()
+    t["Actuals_2"] = t["Actuals"][:1] + t["Actuals"][1:2]  # (finding)
+    assert problems(tmp_path, t) == [
+        "Actuals_2.csv:0:*: continues Actuals.csv in an audit workbook, past the 1,048,576 rows an Excel sheet "
+        "holds: a register keeps each sheet on one sheet, so import the trust's register as CSV files, which hold "
+        "any number of rows"]
+
+
 def test_a_csv_separated_by_semicolons_is_named_as_such(tmp_path) -> None:
     """Excel in a European locale saves "CSV" with semicolons: it was refused as missing every column."""
     t = good()

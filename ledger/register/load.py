@@ -194,6 +194,9 @@ class _Importer:
             right = Path(self.register.where(sheet.name)).name.rpartition(":")[2]  # Schemes.csv, or Schemes
             for name in near.get(_loose(sheet.name), []):
                 self.problems.add(self.register.where(name), 0, "*", (
+                    f"continues {right} in an audit workbook, past the 1,048,576 rows an Excel sheet holds: a "
+                    "register keeps each sheet on one sheet, so import the trust's register as CSV files, which "
+                    "hold any number of rows" if held and re.fullmatch(rf"{sheet.name}_\d+", name) else
                     f"not the name of a register sheet, and {right} is here too: its rows are not imported; move "
                     f"them into {right}, or remove it" if held else
                     f"not the name of a register sheet: rename it {right}, or its rows are not imported"))
