@@ -197,9 +197,10 @@ class ImportGuard:
 
     @staticmethod
     def _was(row: Mapping) -> str:
-        """Where a row the register no longer holds stood: its row number then, not a row of this file."""
+        """Where a row the register no longer holds came from: its row in the register imported before
+        (not a row of this file), or the web app's forms, which store no register row."""
         return f"row {row['source_row']} of the register imported before" if row.get("source_row") else \
-            "recorded before"
+            "entered on the web, in no register"
 
     def idle(self, sheet: str) -> bool:
         """True when nothing of `sheet` is kept, so `admit` would take every row."""

@@ -15,7 +15,7 @@ from ledger import audit, calendar, evidence, governance, models
 from ledger.db import open_ledger
 from ledger.engine.summary import load_trust, summary
 from ledger.errors import LedgerError
-from ledger.locks import LINE_FIELDS, row_hash
+from ledger.locks import LINE_FIELDS, ImportGuard, row_hash
 from ledger.money import from_pence
 from ledger.register.load import RegisterInvalid, import_register
 from tests.helpers_governance import APPROVALS, edit, write_register
@@ -396,3 +396,10 @@ def test_a_plan_version_stores_the_canonical_text_of_its_months(plans):
     expected = {line_id: (audit.canonical({calendar.month_label(m): p for m, p in months.items()}),
                           sum(months.values())) for line_id, months in plans.items() if months}
     assert governance.plan_months(frame) == expected
+
+
+def test_a_row_no_longer_in_the_register_is_placed_where_it_came_from():
+    """A locked row missing from a re-import is named by where it stood: a row of the register
+    imported before (not a row of the new file), or a web form, which stores no register row."""
+    assert ImportGuard._was({"source_row": 7}) == "row 7 of the register imported before"
+    assert ImportGuard._was({"source_row": 0}) == "entered on the web, in no register"
