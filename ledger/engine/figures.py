@@ -221,11 +221,11 @@ def _delivered(months: pd.DataFrame, actual: tuple[np.ndarray, ...], facts: pd.D
     one_off = facts["one_off"].to_numpy()[pos]
     days = np.where(one_off, 1, m["days"].to_numpy())
     dim = np.where(one_off, 1, m["dim"].to_numpy())
-    volume_effect = np.where(q_cash > 0, exact_product(p0, q_cash - exact_product(volume, 12)), 0)
-    numer = exact_product(exact_product(saved, 12) + volume_effect, days)
+    volume_effect = np.where(q_cash > 0, exact_product(p0, q_cash - 12 * volume), 0)
+    numer = exact_product(12 * saved + volume_effect, days)  # 12 x: inside int64, or Python ints (`_actuals_by_month`)
     den = 12 * dim * phasing.UNITS_PER_PENNY
-    m["delivered"] = np.where(has, div_round(numer, den), 0).astype(np.int64)
-    m["leakage"] = np.where(has, div_round(exact_product(leak, 12, days), den), 0).astype(np.int64)
+    m["delivered"] = np.where(has, div_round(numer, den), 0)
+    m["leakage"] = np.where(has, div_round(exact_product(12 * leak, days), den), 0)
     m["has_actuals"] = has
     return m
 
