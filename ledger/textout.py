@@ -23,20 +23,28 @@ def pounds(text: str | None) -> str:
     return f"-£{-value:,.2f}" if value < 0 else f"£{value:,.2f}"
 
 
+def digits(value: Decimal, places: int = 0) -> str:
+    """|value| with thousands separators and at least `places` decimals, more only where it has them:
+    `19.86`, `0.8443`, `12,010`, `90,400.5` (nothing rounded). The one rule for unit prices and volumes
+    in the command line's tables and the reports' (`reports.filters`)."""
+    whole, _, fraction = f"{abs(value):,f}".partition(".")
+    fraction = fraction.rstrip("0").ljust(places, "0")
+    return f"{whole}.{fraction}" if fraction else whole
+
+
 def price(text: str | None) -> str:
-    """A unit price as the register writes it: `"19.860000"` -> `£19.86`, `"0.844300"` -> `£0.8443` (pence
-    always, more places only when used); None or "" -> ""."""
+    """A unit price as the register writes it: `"19.860000"` -> `£19.86`, `"0.844300"` -> `£0.8443`;
+    None or "" -> ""."""
     if not text:
         return ""
-    whole, _, places = f"{abs(Decimal(text)):,f}".partition(".")
-    shown = f"£{whole}.{places.rstrip('0').ljust(2, '0')}"
-    return "-" + shown if Decimal(text) < 0 else shown
+    value = Decimal(text)
+    return ("-" if value < 0 else "") + "£" + digits(value, 2)
 
 
 def quantity(text: str) -> str:
-    """A volume or a WAU count: `"12010.000"` -> `12,010`, `"90400.500"` -> `90,400.5` (nothing rounded)."""
-    whole, _, places = f"{Decimal(text):,f}".partition(".")
-    return f"{whole}.{places.rstrip('0')}" if places.rstrip("0") else whole
+    """A volume or a WAU count: `"12010.000"` -> `12,010`, `"90400.500"` -> `90,400.5`."""
+    value = Decimal(text)
+    return ("-" if value < 0 else "") + digits(value)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int] | None = None) -> str:

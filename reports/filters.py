@@ -18,7 +18,7 @@ from jinja2 import Environment
 
 from ledger import calendar
 from ledger.money import PENNY
-from ledger.textout import counted
+from ledger.textout import counted, digits
 
 T = TypeVar("T")
 MINUS = "\u2212"  # a real minus sign: screen readers say "minus", and it does not wrap like a hyphen
@@ -107,9 +107,7 @@ def format_price(micro: int | None) -> str:
     if micro is None:
         return NOT_AVAILABLE
     price = Decimal(int(micro)) / 1_000_000
-    text = f"{abs(price):,.6f}".rstrip("0")
-    whole, _, places = text.partition(".")
-    text = f"£{whole}.{places.ljust(2, '0')}"
+    text = "£" + digits(price, 2)
     return MINUS + text if price < 0 else text
 
 
@@ -118,8 +116,7 @@ def format_volume(milli: int | None) -> str:
     if milli is None:
         return NOT_AVAILABLE
     volume = Decimal(int(milli)) / 1000
-    text = f"{volume:,.3f}".rstrip("0").rstrip(".")
-    return text.replace("-", MINUS)
+    return (MINUS if volume < 0 else "") + digits(volume)
 
 
 def format_count(value: int | None) -> str:
