@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=1,
                         help="rounds, the measures taken in turn in each; the best of each is printed")
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error(f"--repeat {args.repeat}: take each measure once or more")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         gen_s, folders = timed(lambda: generate(work / "registers", args.trusts, args.lines, seed=1))

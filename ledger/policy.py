@@ -188,7 +188,7 @@ def with_overrides(base: Policy, overrides: dict[str, object]) -> Policy:
     changes: dict[str, object] = {}
     for given, raw in overrides.items():
         key = given.strip()
-        if key not in names and key not in _LOCKED:
+        if key not in names:
             raise LedgerError(f"unknown policy key {key!r}; known keys: {', '.join(sorted(names))}")
         try:
             value = _coerce(key, raw)
