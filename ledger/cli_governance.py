@@ -6,6 +6,7 @@ LedgerError, printed as a message with exit code 1 (2 for a bad option value).
 """
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,8 @@ from ledger.errors import LedgerError
 from ledger.textout import table
 
 T = TypeVar("T")
-LineArg = Annotated[str, typer.Argument(help="The saving line's id, e.g. E1.")]
+LineArg = Annotated[str, typer.Argument(help="The saving line's id, e.g. E1.",
+                                        callback=lambda line: unicodedata.normalize("NFC", line))]  # as ids are kept
 TrustOpt = Annotated[str | None, typer.Option("--trust", help="The trust (needed when trusts share a line id).")]
 PersonOpt = Annotated[str, typer.Option("--person", help="Who is doing this (recorded in the audit trail).")]
 RoleOpt = Annotated[str, typer.Option("--role", help="budget_holder, finance, procurement or clinical.")]

@@ -156,6 +156,8 @@ def test_ids_that_look_the_same_are_the_same_id_however_their_accents_were_typed
     with engine.connect() as conn:
         named = conn.execute(text("SELECT DISTINCT line_id FROM signoff WHERE line_id LIKE 'CAF%'")).scalars().all()
     assert named == [composed]
+    typed = CliRunner().invoke(app, ["history", combined, "--db", f"sqlite:///{tmp_path}/nfc.db"])  # as a Mac types
+    assert typed.exit_code == 0 and "Bea Holder" in typed.output
     t["SavingLines"].append(line(combined, "2.00", "1.00", "1200", "2025-04-01"))  # (finding) a second line the same
     assert problems(tmp_path, t) == [f"SavingLines.csv:4:line_id: duplicate line_id {composed} (first on row 3)"]
 
