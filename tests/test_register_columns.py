@@ -61,6 +61,7 @@ def test_clean_rows_are_typed_as_the_per_row_parsers_type_them() -> None:
     {"line_id": "L\n2"},  # (finding) a line break in an id
     {"line_id": "L2\u202e"},  # (finding) a direction mark in an id
     {"line_id": ".."},  # (finding) an id no web address can name
+    {"line_id": "L" * 101},  # (finding) longer than an id may be
 ])
 def test_any_problem_hands_the_chunk_back(bad: dict) -> None:
     assert chunk(row(), row(**{"line_id": "L2", **bad})) is None
@@ -73,7 +74,7 @@ def test_ids_are_kept_as_written_but_for_the_spaces_around_them() -> None:
 
 _CELL = st.one_of(st.sampled_from([".", "..", "", " ", "12", "1.50"]), st.text(st.sampled_from([
     *"0123456789.,£-() /?#%aZ", "\n", "\t", "\r", "\x85", "\u2028", "\u200b", "\u00a0", "\ufeff", "\u202e",
-    "\u0661", "\u0663", "\uff11", "\uff12", "\U0001d7cf", "\u00e9"]), max_size=8))
+    "\u0661", "\u0663", "\uff11", "\uff12", "\U0001d7cf", "\u00e9", "\u0301"]), max_size=8))
 
 
 @settings(max_examples=400, deadline=None)

@@ -162,6 +162,16 @@ def test_ids_that_look_the_same_are_the_same_id_however_their_accents_were_typed
     assert problems(tmp_path, t) == [f"SavingLines.csv:4:line_id: duplicate line_id {composed} (first on row 3)"]
 
 
+def test_an_id_longer_than_a_key_is_refused(tmp_path) -> None:
+    """A 100,000-character line id went in, and every table, address and audit event carried it whole."""
+    t = good()
+    t["SavingLines"].append(line("L" * 101, "2.00", "1.00", "1200", "2025-04-01"))  # (finding)
+    t["SavingLines"].append(line("L" * 100, "2.00", "1.00", "1200", "2025-04-01"))  # (ok) at the limit
+    assert problems(tmp_path, t) == [
+        "SavingLines.csv:3:line_id: is 101 characters long: an id is a short key, at most 100 characters (tables, "
+        "web addresses and the audit trail show it whole); shorten it"]
+
+
 def test_a_negative_implementation_cost_or_contribution_is_refused(tmp_path) -> None:
     """A negative one-off cost was added to CIP (F4 nets costs off the saving), and a negative
     contribution made the towers' coverage -5957%: neither is a cost the trust bears."""

@@ -15,7 +15,16 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ledger.register.parse import LARGEST_SPEND, NOT_IDS, UNITS_PER_POUND, id_unfit, is_blank, parse_id, parse_text
+from ledger.register.parse import (
+    LARGEST_SPEND,
+    MAX_ID,
+    NOT_IDS,
+    UNITS_PER_POUND,
+    id_unfit,
+    is_blank,
+    parse_id,
+    parse_text,
+)
 from ledger.register.read import FormulaCell
 from ledger.register.spec import Column, Sheet
 
@@ -124,7 +133,8 @@ def _parse_column(col: Sequence[object], parse: Callable[[object], object], colu
 def _ids_fit(col: list[object]) -> bool:
     """Whether every id of the column is one `parse_id` takes (each is stripped text, or ABSENT)."""
     texts = [v for v in col if v is not ABSENT]
-    return id_unfit("".join(texts)) is None and not any(bad in texts for bad in NOT_IDS)  # type: ignore[arg-type]
+    return (id_unfit("".join(texts)) is None and not any(bad in texts for bad in NOT_IDS)  # type: ignore[arg-type]
+            and max(map(len, texts), default=0) <= MAX_ID)  # type: ignore[arg-type]
 
 
 def _rows_hold(sheet: Sheet, typed: dict[str, list[object]], ids: dict[str, set[str] | None]) -> bool:

@@ -195,6 +195,7 @@ def as_register_text(text: str) -> str:
     return parse_text(text).replace("\r\n", "\n").replace("\r", "\n")
 
 
+MAX_ID = 100  # characters of an id: a key tables, addresses and the audit trail show whole, as a person's name
 NOT_IDS = (".", "..")  # a web address reads these as steps between folders, however they are written (%2E%2E)
 _UNFIT_IN_IDS = {"Cc", "Cf", "Cs", "Zl", "Zp", "Zs"}  # controls, invisible formatting, surrogates, line and
 # paragraph separators, and spaces other than the plain one (a no-break space looks like one, and is not)
@@ -214,6 +215,9 @@ def parse_id(value: object) -> str:
     if (unfit := id_unfit(text)) is not None:
         raise ValueError(f"holds {named_char(unfit)} ({shown(value)}): an id is one line of visible characters and "
                          "plain spaces; retype the id without it")
+    if len(text) > MAX_ID:
+        raise ValueError(f"is {len(text):,} characters long: an id is a short key, at most {MAX_ID} characters "
+                         "(tables, web addresses and the audit trail show it whole); shorten it")
     if text in NOT_IDS:
         raise ValueError(f"{text!r} cannot be an id: a web address reads {text!r} as a step between folders, so "
                          "no page could name it; choose another id")
