@@ -144,6 +144,16 @@ def test_a_csv_that_is_not_utf8_is_named_at_its_first_such_line(tmp_path: Path) 
         register.sheet("Notes")
 
 
+def test_a_csv_in_utf16_without_its_byte_order_mark_is_named_as_such(tmp_path: Path) -> None:
+    """UTF-16 letters read as UTF-8 with a NUL between each: the header named none of the sheet's columns."""
+    (tmp_path / "Notes.csv").write_bytes("id,note\nL1,fine\n".encode("utf-16-le"))  # (finding) no BOM
+    with Register(tmp_path) as register, pytest.raises(LedgerError) as caught:
+        register.sheet("Notes")
+    assert str(caught.value) == (f"{tmp_path / 'Notes.csv'}: NUL characters between the letters of its header: it "
+                                 "is UTF-16 text (Excel's \"Unicode Text\"), not UTF-8; save it as CSV UTF-8 (comma "
+                                 "delimited)")
+
+
 @pytest.mark.parametrize(("body", "message"), [
     ('L1,"a note\nthat runs on\nL2,b\n', ':3: cannot read CSV: a quote opened in this row is never closed'),
     ('L1,"oops\nL2,b\nL3,c"d\n', ':3: cannot read CSV: a quoted value that starts in this row closes on line 5 with '

@@ -209,6 +209,10 @@ class Register:
             raise LedgerError(_not_utf8(path)) from None
         except (OSError, csv.Error) as exc:
             raise LedgerError(f"{path}: cannot read CSV ({exc})") from None
+        if any("\0" in h for h in header):  # l\0i\0n\0e\0: UTF-16 without its byte-order mark reads as UTF-8
+            fh.close()
+            raise LedgerError(f"{path}: NUL characters between the letters of its header: it is UTF-16 text "
+                              "(Excel's \"Unicode Text\"), not UTF-8; save it as CSV UTF-8 (comma delimited)")
 
         def rows() -> Iterator[tuple[int, list[object]]]:
             """Each record numbered by the line it starts on: a quoted value may run over several
