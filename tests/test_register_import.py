@@ -576,6 +576,19 @@ def test_files_that_are_not_workbooks(tmp_path, content: bytes, message: str) ->
         import_register(open_ledger(f"sqlite:///{tmp_path}/l.db"), path)
 
 
+def test_a_workbook_named_otherwise_than_xlsx_is_told_to_be_renamed(tmp_path) -> None:
+    """An .xlsx saved as `register.xls` got openpyxl's words about the old .xls format and xlrd."""
+    path = xlsx(tmp_path / "register.xlsx", good()).rename(tmp_path / "register.xls")  # (finding)
+    with pytest.raises(LedgerError) as caught:
+        import_register(open_ledger(f"sqlite:///{tmp_path}/l.db"), path)
+    assert str(caught.value) == ("register.xls: an .xlsx workbook named register.xls: rename it register.xlsx (a "
+                                 "register is read by that ending)")
+    with zipfile.ZipFile(tmp_path / "notes.zip", "w") as zf:  # (finding) a zip file, but no workbook
+        zf.writestr("notes.txt", "not a register")
+    with pytest.raises(LedgerError, match=r"notes.zip: not an .xlsx workbook \(and not a folder of CSV files\)"):
+        import_register(open_ledger(f"sqlite:///{tmp_path}/l.db"), tmp_path / "notes.zip")
+
+
 @pytest.mark.filterwarnings("ignore:Duplicate name:UserWarning")  # the duplicate part is the corruption
 def test_corrupt_workbook(tmp_path) -> None:
     path = xlsx(tmp_path / "register.xlsx", good())

@@ -86,6 +86,12 @@ class Register:
                               "save it as an unprotected .xlsx")
         if not zipfile.is_zipfile(self.path):
             raise LedgerError(f"{self.label}: not an .xlsx workbook (and not a folder of CSV files)")
+        if self.path.suffix.lower() != ".xlsx":  # openpyxl goes by the name, and would call it an old .xls
+            with zipfile.ZipFile(self.path) as parts:
+                xlsx = "[Content_Types].xml" in parts.namelist()  # an .ods or a .zip is a zip file too
+            raise LedgerError(f"{self.label}: an .xlsx workbook named {self.path.name}: rename it "
+                              f"{self.path.stem}.xlsx (a register is read by that ending)" if xlsx else
+                              f"{self.label}: not an .xlsx workbook (and not a folder of CSV files); save it as .xlsx")
         try:
             from python_calamine import CalamineWorkbook
 
