@@ -193,13 +193,7 @@ class _Importer:
             held = sheet.name.lower() in present
             right = Path(self.register.where(sheet.name)).name.rpartition(":")[2]  # Schemes.csv, or Schemes
             for name in near.get(_loose(sheet.name), []):
-                self.problems.add(self.register.where(name), 0, "*", (
-                    f"continues {right} in an audit workbook, past the 1,048,576 rows an Excel sheet holds: a "
-                    "register keeps each sheet on one sheet, so import the trust's register as CSV files, which "
-                    "hold any number of rows" if held and re.fullmatch(rf"{sheet.name}_\d+", name) else
-                    f"not the name of a register sheet, and {right} is here too: its rows are not imported; move "
-                    f"them into {right}, or remove it" if held else
-                    f"not the name of a register sheet: rename it {right}, or its rows are not imported"))
+                self.problems.add(self.register.where(name), 0, "*", _near_name(name, sheet.name, right, held))
             if not held and sheet.required and not near.get(_loose(sheet.name)):
                 self.problems.add(self.register.where(sheet.name), 0, "*", "required sheet is missing")
         if self.problems.count:
@@ -493,6 +487,18 @@ class _Importer:
         for column, (least, reason) in LEAST.get(sheet, {}).items():
             if record.get(column) is not None and record[column] < least:
                 self.problems.add(where, row_no, column, reason)
+
+
+def _near_name(name: str, sheet: str, right: str, held: bool) -> str:
+    """Why a sheet named nearly as register sheet `sheet` (written `right` in messages) is refused."""
+    if held and re.fullmatch(rf"{sheet}_\d+", name):  # the audit workbook's Actuals_2, past Excel's last row
+        return (f"continues {right} in an audit workbook, past the 1,048,576 rows an Excel sheet holds: a register "
+                "keeps each sheet on one sheet, so import the trust's register as CSV files, which hold any number "
+                "of rows")
+    if held:  # Excel's copy of a sheet, "Actuals (2)"
+        return f"not the name of a register sheet, and {right} is here too: its rows are not imported; move them " \
+               f"into {right}, or remove it"
+    return f"not the name of a register sheet: rename it {right}, or its rows are not imported"
 
 
 def _loose(name: str) -> str:
