@@ -129,9 +129,9 @@ def register_files(trust: str, evidence: pd.DataFrame, register: Path, held: fro
     A stated sha256 (lower case: `parse_sha256`) must match the file; an empty one is filled in. A row
     whose file is not next to the register (or that names none) may give its sha256 alone only for a
     file the trust already holds: one in `held` (its evidence before this import, `held_files`) or one
-    this import stores;
-    `audit verify` then looks for it in the store. Any other hash is refused: the web serves evidence
-    by its hash, so a hash seen in another trust's listing or workbook would fetch that trust's file.
+    this import stores; `audit verify` then looks for it in the store. Any other hash is refused: the
+    web serves evidence by its hash, so a hash seen in another trust's listing or workbook would fetch
+    that trust's file.
     A file outside the register's folder (an absolute path, `..`, a link out of it) is refused too:
     an uploaded register must not store, and so serve back, any file the server can read.
     """
